@@ -1,0 +1,34 @@
+# Every target creates .venv on first use, so a fresh clone needs only Python and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	@echo "Serving examples/app.py on http://127.0.0.1:8000 -- try, in another shell:"
+	@echo "  curl -i http://127.0.0.1:8000/nowhere"
+	@echo "  curl -i http://127.0.0.1:8000/notes"
+	@echo "  curl -i -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/notes/42"
+	@echo "  curl -i -X DELETE -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/notes/1"
+	@echo "  curl -i -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/crash"
+	$(BIN)/uvicorn examples.app:app --host 127.0.0.1 --port 8000
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests examples scripts
+	$(BIN)/ruff format --check src tests examples scripts
+	$(BIN)/mypy --strict src
+
+test: lint
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage report
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage dist build

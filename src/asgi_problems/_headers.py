@@ -1,0 +1,64 @@
+"""Validation and encoding of the extra header fields a problem carries.
+
+Header values reach us from application code and, through HTTPException, from
+other libraries; a CR or LF in one would let it start a header of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+# RFC 9110 section 5.6.2: a field name is a token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Field values may hold visible characters, space and tab; every other control
+# character (CR and LF above all) could split the header block.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# The renderer writes these from the body it encodes; a copy from the caller
+# could only disagree with it.
+_OWNED = frozenset({"content-type", "content-length"})
+
+
+def encode_headers(headers: Mapping[str, str] | None, *, strict: bool) -> RawHeaders:
+    """Turn a header mapping into ASGI raw headers.
+
+    With ``strict`` a bad name or value raises ValueError that says what to fix
+    (used for headers given to a Problem); otherwise bad names are dropped and bad
+    characters removed (used for headers taken over from foreign exceptions).
+    """
+    if not headers:
+        return ()
+    raw: list[tuple[bytes, bytes]] = []
+    for name, value in headers.items():
+        value = str(value)
+        lower = str(name).lower()
+        if not _TOKEN.fullmatch(lower) or lower in _OWNED:
+            if strict:
+                if lower in _OWNED:
+                    raise ValueError(
+                        f"header {name!r} is set by asgi-problems from the body it renders; remove it"
+                    )
+                raise ValueError(
+                    f"invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~ only"
+                )
+            continue
+        if _CONTROL.search(value):
+            if strict:
+                raise ValueError(
+                    f"header {name!r} has a control character (such as CR or LF) in its "
+                    f"value {value!r}; remove it, it could inject headers"
+                )
+            value = _CONTROL.sub("", value)
+        try:
+            encoded = value.strip(" \t").encode("latin-1")
+        except UnicodeEncodeError:
+            if strict:
+                raise ValueError(
+                    f"header {name!r} has a value that is not latin-1: {value!r}; "
+                    "percent-encode it (RFC 8187) or use ASCII"
+                ) from None
+            encoded = value.strip(" \t").encode("latin-1", "replace")
+        raw.append((lower.encode("ascii"), encoded))
+    return tuple(raw)
