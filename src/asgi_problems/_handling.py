@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import http.client
+import importlib
 import inspect
 import logging
 import traceback
@@ -33,9 +34,10 @@ OnProblem = Callable[[Request, Problem], Awaitable[None] | None]
 # same exception again (after reraise, or a second middleware) stays quiet.
 _LOGGED = "_asgi_problems_logged"
 
-# BaseExceptionGroup is a builtin from Python 3.11 on; on 3.10 nothing is a group.
-_Group: tuple[type[BaseException], ...] = tuple(
-    getattr(builtins, name) for name in ("BaseExceptionGroup",) if hasattr(builtins, name)
+# A builtin from Python 3.11 on; 3.10 has the backport that anyio (and so
+# Starlette) already depends on there.
+_Group: type[BaseException] = getattr(builtins, "BaseExceptionGroup", None) or (
+    importlib.import_module("exceptiongroup").BaseExceptionGroup
 )
 
 

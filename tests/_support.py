@@ -1,0 +1,69 @@
+"""Helpers shared by the tests: an httpx client over ASGI and a real uvicorn server."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import uvicorn
+
+NOT_FOUND_DETAIL = (
+    "The requested resource could not be found on the server. This is commonly "
+    "returned when the URL path does not correspond to an existing resource."
+)
+SERVER_ERROR_DETAIL = (
+    "A generic error message indicating that something unexpected went wrong on the "
+    "server's side. This status code is used when no more specific error message is suitable."
+)
+PROBLEM_JSON = "application/problem+json"
+
+
+def client(app: Any, *, raise_app_exceptions: bool = False) -> httpx.AsyncClient:
+    """An AsyncClient that sends real requests into ``app`` over ASGI."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+def assert_problem(response: httpx.Response, status: int, **members: Any) -> dict[str, Any]:
+    """Check the status, media type, length and the given members of a problem response."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert int(response.headers["content-length"]) == len(response.content)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    for key, value in members.items():
+        assert body[key] == value, (key, body)
+    return body
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve(app: Any, **config: Any) -> Iterator[str]:
+    """Run ``app`` under a real uvicorn server on 127.0.0.1; yield its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **config)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import builtins
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+import asgi_problems
+from asgi_problems import (
+    STATUSES,
+    BadRequest,
+    Forbidden,
+    MethodNotAllowed,
+    NotFound,
+    NotImplementedProblem,
+    Problem,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
+
+
+def class_name(title: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[\s\-]+", title.replace("'", "")))
+
+
+ERROR_CODES = [code for code in STATUSES if code >= 400]
+
+
+@pytest.mark.parametrize("code", ERROR_CODES)
+def test_one_exported_class_per_error_code(code: int) -> None:
+    name = "NotImplementedProblem" if code == 501 else class_name(STATUSES[code].title)
+    cls = getattr(asgi_problems, name)
+    assert issubclass(cls, Problem)
+    assert cls.status == code
+    assert Problem.from_status(code).__class__ is cls
+    assert name in asgi_problems.__all__
+
+
+def test_seed_error_class_names() -> None:
+    for name, code in [
+        ("BadRequest", 400), ("Unauthorized", 401), ("Forbidden", 403), ("NotFound", 404),
+        ("InternalServerError", 500), ("BadGateway", 502), ("ServiceUnavailable", 503),
+        ("GatewayTimeout", 504),
+    ]:  # fmt: skip
+        assert getattr(asgi_problems, name).status == code
+
+
+def test_501_does_not_shadow_the_builtin() -> None:
+    assert NotImplementedProblem.status == 501
+    assert not hasattr(asgi_problems, "NotImplemented")
+    assert builtins.NotImplemented is not NotImplementedProblem
+
+
+def test_defaults_come_from_the_registry() -> None:
+    exc = NotFound()
+    assert (exc.status, exc.type, exc.title) == (404, "about:blank", "Not Found")
+    assert exc.detail == STATUSES[404].description
+    assert exc.instance is None
+    assert exc.headers == {}
+    assert exc.extensions == {}
+    assert isinstance(exc, Exception)
+
+
+def test_detail_str_and_repr() -> None:
+    exc = NotFound("No user with id 42")
+    assert exc.detail == "No user with id 42"
+    assert str(exc) == "No user with id 42"
+    assert repr(exc) == "NotFound(status=404, detail='No user with id 42')"
+
+
+def test_all_members_and_extensions() -> None:
+    exc = Problem(
+        status=409,
+        detail="Version mismatch",
+        type="https://example.com/probs/version",
+        instance="/orders/7",
+        current_version=3,
+    )
+    assert exc.status == 409
+    assert exc.title == "Conflict"
+    assert exc.type == "https://example.com/probs/version"
+    assert exc.instance == "/orders/7"
+    assert exc.extensions == {"current_version": 3}
+
+
+def test_plain_problem_defaults_to_500() -> None:
+    assert Problem().status == 500
+    assert Problem().detail == STATUSES[500].description
+
+
+@pytest.mark.parametrize("bad", [399, 200, 600, 499, 999, -1, "404", 404.0, True])
+def test_invalid_status_raises_value_error_naming_it(bad: Any) -> None:
+    with pytest.raises(ValueError, match=re.escape(repr(bad))):
+        Problem(status=bad)
+    with pytest.raises(ValueError, match=re.escape(repr(bad))):
+        Problem.from_status(bad)
+
+
+def test_bad_status_on_a_subclass_fails_at_definition() -> None:
+    with pytest.raises(ValueError, match="799"):
+
+        class Broken(Problem):
+            status = 799
+
+
+def test_user_subclass_fixes_type_title_and_detail() -> None:
+    class OutOfCredit(Forbidden):
+        type = "https://example.com/probs/out-of-credit"
+        title = "You do not have enough credit."
+        detail = "Top up your account."
+
+    exc = OutOfCredit(balance=30)
+    assert (exc.status, exc.type, exc.title, exc.detail) == (
+        403,
+        "https://example.com/probs/out-of-credit",
+        "You do not have enough credit.",
+        "Top up your account.",
+    )
+    assert exc.extensions == {"balance": 30}
+    assert OutOfCredit("Your balance is 30.").detail == "Your balance is 30."
+    assert isinstance(exc, Forbidden)
+
+
+def test_from_status_passes_keywords() -> None:
+    exc = Problem.from_status(404, "gone fishing", instance="/x", reason="fish")
+    assert isinstance(exc, NotFound)
+    assert (exc.detail, exc.instance, exc.extensions) == ("gone fishing", "/x", {"reason": "fish"})
+
+
+def test_headers_are_kept() -> None:
+    exc = Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    assert exc.headers == {"WWW-Authenticate": 'Bearer realm="api"'}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-A": "ok\r\nSet-Cookie: evil=1"},
+        {"X-A": "line\nbreak"},
+        {"X-A": "nul\x00"},
+        {"Bad Name": "v"},
+        {"X-A\r\nX-B": "v"},
+        {"X-A": "snow\u2603man"},
+        {"Content-Length": "0"},
+    ],
+)
+def test_unsafe_headers_raise_value_error(headers: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="header"):
+        BadRequest(headers=headers)
+
+
+def test_retry_after_seconds_and_date() -> None:
+    assert ServiceUnavailable(retry_after=30).headers == {"Retry-After": "30"}
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert TooManyRequests(retry_after=when).headers == {
+        "Retry-After": "Fri, 02 Jan 2026 03:04:05 GMT"
+    }
+    offset = when.astimezone(timezone(timedelta(hours=2)))
+    assert TooManyRequests(retry_after=offset).headers["Retry-After"].endswith("03:04:05 GMT")
+    for bad in (-1, 1.5, datetime(2026, 1, 1), True):
+        with pytest.raises(ValueError, match="retry_after"):
+            ServiceUnavailable(retry_after=bad)  # type: ignore[arg-type]
+
+
+def test_allow_header_of_405() -> None:
+    exc = MethodNotAllowed(allow=["GET", "POST"], headers={"X-Trace": "1"})
+    assert exc.headers == {"X-Trace": "1", "Allow": "GET, POST"}
+
+
+def test_non_str_detail_is_turned_into_text() -> None:
+    assert NotFound(42).detail == "42"  # type: ignore[arg-type]
