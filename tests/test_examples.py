@@ -1,0 +1,90 @@
+"""The example apps behave as the README says."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, serve
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+AUTH = {"Authorization": "Bearer demo-token"}
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def notes() -> ModuleType:
+    return load("app")  # a fresh module, so a fresh in-memory store
+
+
+async def test_notes_happy_path(notes: ModuleType) -> None:
+    async with client(notes.app) as c:
+        created = await c.post("/notes", json={"text": "Call mom"}, headers=AUTH)
+        listed = await c.get("/notes", headers=AUTH)
+    assert created.status_code == 201
+    assert created.headers["location"] == "/notes/2"
+    assert [n["text"] for n in listed.json()] == ["Buy milk", "Call mom"]
+
+
+async def test_notes_problems(notes: ModuleType) -> None:
+    async with client(notes.app) as c:
+        unknown = await c.get("/nowhere")
+        no_token = await c.get("/notes")
+        missing = await c.get("/notes/42", headers=AUTH)
+        bad_json = await c.post("/notes", content=b"{", headers=AUTH)
+        invalid = await c.post("/notes", json={"text": ""}, headers=AUTH)
+        stale = await c.put("/notes/1", json={"text": "x"}, headers={**AUTH, "If-Match": "7"})
+        wrong_method = await c.patch("/notes/1", headers=AUTH)
+        crashed = await c.get("/crash")
+
+    assert_problem(unknown, 404, detail=NOT_FOUND_DETAIL, instance="/nowhere")
+    assert_problem(no_token, 401)
+    assert no_token.headers["www-authenticate"] == 'Bearer realm="notes"'
+    assert_problem(missing, 404, detail="No note with that id.")
+    assert "table" not in missing.text
+    assert_problem(bad_json, 400, detail="The request body is not valid JSON.")
+    assert_problem(
+        invalid, 422, errors=[{"pointer": "#/text", "detail": "must be a non-empty string"}]
+    )
+    assert_problem(
+        stale,
+        409,
+        type="https://notes.example/problems/version-conflict",
+        title="The note was changed by someone else.",
+        current_version=1,
+    )
+    assert_problem(wrong_method, 405)
+    assert set(wrong_method.headers["allow"].split(", ")) >= {"GET", "PUT", "DELETE"}
+    assert_problem(crashed, 500, detail=SERVER_ERROR_DETAIL)
+    assert "hunter2" not in crashed.text
+
+
+async def test_notes_edit_and_delete(notes: ModuleType) -> None:
+    async with client(notes.app) as c:
+        edited = await c.put(
+            "/notes/1", json={"text": "Oat milk"}, headers={**AUTH, "If-Match": "1"}
+        )
+        deleted = await c.delete("/notes/1", headers=AUTH)
+        gone = await c.delete("/notes/1", headers=AUTH)
+    assert edited.json() == {"id": 1, "text": "Oat milk", "version": 2}
+    assert deleted.status_code == 204
+    assert_problem(gone, 404)
+
+
+async def test_demo_serves_the_seed_404(notes: ModuleType) -> None:
+    with serve(notes.app) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as c:
+            response = await c.get("/nowhere")
+    assert_problem(response, 404, detail=NOT_FOUND_DETAIL)

@@ -1,0 +1,334 @@
+"""install() on real Starlette applications, over the wire through httpx."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.testclient import TestClient, WebSocketDenialResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from asgi_problems import Forbidden, NotFound, Problem, ProblemMiddleware, Unauthorized, install
+
+SECRET = "dsn=postgres://admin:hunter2@db"
+
+
+async def ok(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def crash(request: Request) -> Response:
+    raise RuntimeError(SECRET)
+
+
+async def missing(request: Request) -> Response:
+    raise NotFound(f"No user with id {request.path_params.get('id', 42)}")
+
+
+def http_error(status: int, detail: str | None = None, **kw: Any) -> Any:
+    async def endpoint(request: Request) -> Response:
+        raise HTTPException(status, detail, **kw)
+
+    return endpoint
+
+
+def make_app(**options: Any) -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/ok", ok),
+            Route("/crash", crash),
+            Route("/users/{id:int}", missing),
+            Route("/only-post", ok, methods=["POST"]),
+        ]
+    )
+    install(app, **options)
+    return app
+
+
+async def test_router_404_is_a_problem_with_the_documented_description() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/nowhere")
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": NOT_FOUND_DETAIL,
+    }
+    assert_problem(response, 404)
+
+
+async def test_router_405_keeps_its_allow_header() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/only-post")
+    assert_problem(response, 405, title="Method Not Allowed")
+    assert response.headers["allow"] == "POST"
+
+
+async def test_head_to_unknown_path_has_no_body() -> None:
+    async with client(make_app()) as c:
+        response = await c.head("/nowhere")
+    assert response.status_code == 404
+    assert response.content == b""
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_success_is_untouched() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/ok")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"ok": True}
+
+
+async def test_raised_problem_keeps_its_detail() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/users/7")
+    assert_problem(response, 404, detail="No user with id 7")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "status", "detail", "headers"),
+    [
+        (http_error(404), 404, NOT_FOUND_DETAIL, {}),
+        (http_error(404, "Not Found"), 404, NOT_FOUND_DETAIL, {}),
+        (http_error(409, "Stale version"), 409, "Stale version", {}),
+        (
+            http_error(401, headers={"WWW-Authenticate": "Bearer"}),
+            401,
+            None,
+            {"www-authenticate": "Bearer"},
+        ),
+        (http_error(499, "Client went away"), 499, "Client went away", {}),
+    ],
+)
+async def test_http_exception_becomes_a_problem(
+    endpoint: Any, status: int, detail: str | None, headers: dict[str, str]
+) -> None:
+    app = Starlette(routes=[Route("/", endpoint)])
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/")
+    body = assert_problem(response, status)
+    if detail is not None:
+        assert body["detail"] == detail
+    for name, value in headers.items():
+        assert response.headers[name] == value
+
+
+async def test_http_exception_without_body_status_has_no_problem() -> None:
+    app = Starlette(routes=[Route("/", http_error(304, headers={"ETag": '"v1"'}))])
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/")
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response.headers["etag"] == '"v1"'
+
+
+async def test_http_exception_header_injection_is_stripped() -> None:
+    app = Starlette(routes=[Route("/", http_error(401, headers={"X-A": "v\r\nSet-Cookie: a=b"}))])
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/")
+    assert "set-cookie" not in response.headers
+    assert response.headers["x-a"] == "vSet-Cookie: a=b"
+
+
+async def test_crash_is_500_logged_exactly_once(problem_logs: pytest.LogCaptureFixture) -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/crash")
+    assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    assert SECRET not in response.text and "hunter2" not in response.text
+    errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["asgi_problems"]
+    assert errors[0].exc_info is not None and SECRET in str(errors[0].exc_info[1])
+
+
+async def test_cors_headers_are_on_the_500() -> None:
+    app = Starlette(
+        routes=[Route("/crash", crash)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["https://web.example"])],
+    )
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/crash", headers={"Origin": "https://web.example"})
+    assert_problem(response, 500)
+    assert response.headers["access-control-allow-origin"] == "https://web.example"
+
+
+class DenyAdmin(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.url.path.startswith("/admin"):
+            raise Forbidden("Admins only.")
+        if request.url.path == "/broken-mw":
+            raise RuntimeError(SECRET)
+        return await call_next(request)
+
+
+def pure_guard(app: ASGIApp) -> ASGIApp:
+    async def guard(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/guarded":
+            raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        await app(scope, receive, send)
+
+    return guard
+
+
+async def test_problems_from_user_middleware_keep_their_status() -> None:
+    app = Starlette(
+        routes=[Route("/ok", ok), Route("/crash", crash)],
+        middleware=[Middleware(pure_guard), Middleware(DenyAdmin)],
+    )
+    install(app)
+    async with client(app) as c:
+        admin = await c.get("/admin")
+        guarded = await c.get("/guarded")
+        broken = await c.get("/broken-mw")
+        crashed = await c.get("/crash")
+        fine = await c.get("/ok")
+    assert_problem(admin, 403, detail="Admins only.")
+    assert_problem(guarded, 401)
+    assert guarded.headers["www-authenticate"] == 'Bearer realm="api"'
+    assert_problem(broken, 500, detail=SERVER_ERROR_DETAIL)
+    assert_problem(crashed, 500, detail=SERVER_ERROR_DETAIL)
+    assert fine.json() == {"ok": True}
+
+
+async def test_middleware_added_after_install_is_covered() -> None:
+    app = Starlette(routes=[Route("/ok", ok)])
+    install(app)
+    app.add_middleware(DenyAdmin)
+    async with client(app) as c:
+        assert_problem(await c.get("/admin"), 403)
+
+
+async def test_mounted_apps_and_routers() -> None:
+    sub = Starlette(
+        routes=[Route("/crash", crash), Route("/missing", missing), Route("/e", http_error(410))]
+    )
+    app = Starlette(
+        routes=[
+            Mount("/sub", app=sub),
+            Mount("/api", routes=[Route("/missing", missing), Mount("/deep", app=sub)]),
+        ]
+    )
+    install(app, instance=True)
+    async with client(app) as c:
+        assert_problem(await c.get("/sub/crash"), 500, detail=SERVER_ERROR_DETAIL)
+        assert_problem(await c.get("/sub/missing"), 404, detail="No user with id 42")
+        assert_problem(await c.get("/sub/e"), 410, title="Gone")
+        assert_problem(await c.get("/sub/nothing"), 404, instance="/sub/nothing")
+        assert_problem(await c.get("/api/missing"), 404, detail="No user with id 42")
+        assert_problem(await c.get("/api/deep/crash"), 500)
+
+
+async def test_mapping_and_instance() -> None:
+    async def lookup(request: Request) -> Response:
+        return PlainTextResponse({"a": "1"}[request.query_params["key"]])
+
+    app = Starlette(routes=[Route("/lookup", lookup)])
+    install(app, mapping={LookupError: NotFound}, instance=True)
+    async with client(app) as c:
+        response = await c.get("/lookup?key=zz")
+    assert_problem(response, 404, detail=NOT_FOUND_DETAIL, instance="/lookup")
+    assert "zz" not in response.text
+
+
+async def test_on_problem_sees_router_errors_and_crashes() -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def record(request: Request, problem: Problem) -> None:
+        seen.append((request.url.path, problem.status))
+
+    async with client(make_app(on_problem=record)) as c:
+        await c.get("/nowhere")
+        await c.get("/crash")
+        await c.get("/ok")
+    assert seen == [("/nowhere", 404), ("/crash", 500)]
+
+
+async def test_debug_shows_the_exception() -> None:
+    async with client(make_app(debug=True)) as c:
+        response = await c.get("/crash")
+    body = assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    assert body["debug"]["message"] == SECRET
+
+
+def test_reraise_lets_test_clients_see_crashes() -> None:
+    with TestClient(make_app(reraise=True)) as tc, pytest.raises(RuntimeError, match="hunter2"):
+        tc.get("/crash")
+    with TestClient(make_app()) as tc:
+        response = tc.get("/crash")
+    assert response.status_code == 500
+    assert response.json()["detail"] == SERVER_ERROR_DETAIL
+
+
+async def test_user_http_exception_handler_is_respected() -> None:
+    async def mine(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("mine", status_code=418)
+
+    app = Starlette(routes=[Route("/ok", ok)], exception_handlers={HTTPException: mine})
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/nowhere")
+    assert (response.status_code, response.text) == (418, "mine")
+
+
+def test_misuse_is_refused_with_clear_errors() -> None:
+    app = make_app()
+    with pytest.raises(RuntimeError, match="already"):
+        install(app)
+    with pytest.raises(TypeError, match="ProblemMiddleware"):
+        install(ProblemMiddleware(app))  # type: ignore[arg-type]
+    started = Starlette()
+    with TestClient(started):
+        pass
+    with pytest.raises(RuntimeError, match="first request"):
+        install(started)
+
+
+def test_lifespan_and_websockets_still_work() -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(await websocket.receive_text())
+        await websocket.close()
+
+    async def refuse(websocket: WebSocket) -> None:
+        raise HTTPException(403, "No sockets for you")
+
+    app = Starlette(
+        routes=[WebSocketRoute("/ws", echo), WebSocketRoute("/no", refuse)],
+        lifespan=lifespan,
+    )
+    install(app)
+    with TestClient(app) as tc:
+        with tc.websocket_connect("/ws") as ws:
+            ws.send_text("hi")
+            assert ws.receive_text() == "hi"
+        with pytest.raises(WebSocketDenialResponse) as denied, tc.websocket_connect("/no"):
+            pass
+    assert events == ["startup", "shutdown"]
+    assert denied.value.status_code == 403
+    assert denied.value.headers["content-type"] == "application/problem+json"
+    assert denied.value.json()["detail"] == "No sockets for you"
