@@ -1,0 +1,44 @@
+"""The README stays true: its two commands come first, its table matches the registry."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from asgi_problems import STATUSES
+
+ROOT = Path(__file__).parent.parent
+
+
+def gen_docs() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_docs", ROOT / "scripts" / "gen_docs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_status_table_is_in_sync() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert gen_docs().render_readme(readme) == readme, "run: python scripts/gen_docs.py"
+
+
+def test_table_lists_every_error_code_with_its_description() -> None:
+    table = gen_docs().status_table()
+    for code, info in STATUSES.items():
+        if code >= 400:
+            assert f"| {code} | `" in table and info.description in table
+
+
+def test_readme_starts_with_the_two_commands() -> None:
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    commands = [line for line in lines[:15] if line.startswith("make ")]
+    assert [c.split()[1] for c in commands] == ["demo", "test"]
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert [line for line in ci.splitlines() if line and not line.startswith("#")][-1] == (
+        "make test"
+    )
