@@ -267,9 +267,11 @@ async def test_debug_shows_the_exception() -> None:
     assert body["debug"]["message"] == SECRET
 
 
-def test_reraise_lets_test_clients_see_crashes() -> None:
+def test_reraise_lets_test_clients_see_crashes(problem_logs: pytest.LogCaptureFixture) -> None:
     with TestClient(make_app(reraise=True)) as tc, pytest.raises(RuntimeError, match="hunter2"):
         tc.get("/crash")
+    # Re-raised through both of install()'s middleware, still logged once.
+    assert len([r for r in problem_logs.records if r.levelno >= logging.ERROR]) == 1
     with TestClient(make_app()) as tc:
         response = tc.get("/crash")
     assert response.status_code == 500

@@ -16,7 +16,14 @@ from starlette.types import Message, Receive, Scope, Send
 if sys.version_info < (3, 11):  # pragma: no cover
     from exceptiongroup import ExceptionGroup
 
-from asgi_problems import BadRequest, Conflict, NotFound, Problem, ProblemMiddleware
+from asgi_problems import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    Problem,
+    ProblemMiddleware,
+    ServiceUnavailable,
+)
 
 SECRET = "password=hunter2"
 
@@ -330,3 +337,16 @@ async def test_response_is_valid_json_of_declared_length() -> None:
     assert int(response.headers["content-length"]) == len(response.content)
     assert json.loads(response.content)["detail"] == "Ünïcode 🚀"
     assert isinstance(response, httpx.Response)
+
+
+async def test_deliberate_5xx_is_logged_each_time(problem_logs: pytest.LogCaptureFixture) -> None:
+    shared = ServiceUnavailable(retry_after=5)
+    app = ProblemMiddleware(raising(shared))
+    async with client(app) as c:
+        for _ in range(2):
+            response = await c.get("/maintenance")
+            assert_problem(response, 503, title="Service Unavailable")
+            assert response.headers["retry-after"] == "5"
+    errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 2
+    assert all("ServiceUnavailable (503) on GET /maintenance" in r.getMessage() for r in errors)

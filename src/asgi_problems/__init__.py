@@ -1,7 +1,5 @@
 """asgi-problems: RFC 9457 problem details for every error of a Starlette or FastAPI app."""
 
-from __future__ import annotations
-
 from ._exceptions import (
     BadGateway,
     BadRequest,

@@ -176,11 +176,8 @@ class ProblemHandler:
 
         problem, crashed = self.translate(exc)
         method, path = _where(scope)
-        if getattr(exc, _LOGGED, False):
-            pass
-        elif crashed:
+        if crashed:
             logger.error("Unhandled exception on %s %s", method, path, exc_info=exc)
-            _mark_logged(exc)
         elif problem.status >= 500:
             logger.error(
                 "%s (%d) on %s %s",
@@ -190,7 +187,6 @@ class ProblemHandler:
                 path,
                 exc_info=exc,
             )
-            _mark_logged(exc)
         else:
             logger.debug("%s (%d) on %s %s", type(problem).__name__, problem.status, method, path)
 
@@ -202,6 +198,7 @@ class ProblemHandler:
         )
         await _send(send, status, headers, b"" if method == "HEAD" else body)
         if crashed and self.reraise:
+            _mark_logged(exc)
             raise exc
         if isinstance(exc, Problem):
             # Reused exception instances accumulate tracebacks across requests.

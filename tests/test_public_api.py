@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import asgi_problems
+
+
+def isort_key(name: str) -> tuple[int, str]:
+    # ruff's RUF022 order: CONSTANTS, then Classes, then functions and dunders.
+    group = 0 if name.isupper() else 1 if name[0].isupper() else 2
+    return group, name
+
+
+def test_all_is_sorted_and_importable() -> None:
+    assert asgi_problems.__all__ == sorted(asgi_problems.__all__, key=isort_key)
+    assert len(set(asgi_problems.__all__)) == len(asgi_problems.__all__)
+    for name in asgi_problems.__all__:
+        assert getattr(asgi_problems, name) is not None
+
+
+def test_public_names() -> None:
+    public = {name for name in dir(asgi_problems) if not name.startswith("_")}
+    assert public == set(asgi_problems.__all__) - {"__version__"}
+    assert {"STATUSES", "StatusInfo", "Problem", "ProblemMiddleware", "install"} <= public
+
+
+def test_ships_py_typed() -> None:
+    assert (Path(asgi_problems.__file__).parent / "py.typed").is_file()
+
+
+def test_importing_does_not_import_optional_extras() -> None:
+    code = "import sys, asgi_problems; print(sorted(m for m in ('fastapi', 'httpx', 'pydantic') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
