@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo demo-fastapi test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ demo: $(STAMP)
 	@echo "  curl -i -X DELETE -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/notes/1"
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/crash"
 	$(BIN)/uvicorn examples.app:app --host 127.0.0.1 --port 8000
+
+demo-fastapi: $(STAMP)
+	@echo "Serving examples/fastapi_app.py -- open http://127.0.0.1:8000/docs, or try:"
+	@echo "  curl -i http://127.0.0.1:8000/notes"
+	@echo "  curl -i -H 'Authorization: Bearer demo-token' 'http://127.0.0.1:8000/notes?limit=0'"
+	@echo "  curl -i -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' -d '{\"text\": \"\"}' http://127.0.0.1:8000/notes"
+	$(BIN)/uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples scripts

@@ -88,3 +88,37 @@ async def test_demo_serves_the_seed_404(notes: ModuleType) -> None:
         async with httpx.AsyncClient(base_url=base_url) as c:
             response = await c.get("/nowhere")
     assert_problem(response, 404, detail=NOT_FOUND_DETAIL)
+
+
+@pytest.fixture
+def fastapi_notes() -> ModuleType:
+    return load("fastapi_app")
+
+
+async def test_fastapi_example(fastapi_notes: ModuleType) -> None:
+    async with client(fastapi_notes.app) as c:
+        no_token = await c.get("/notes")
+        listed = await c.get("/notes", headers=AUTH)
+        bad_limit = await c.get("/notes?limit=0", headers=AUTH)
+        empty = await c.post("/notes", json={"text": ""}, headers=AUTH)
+        created = await c.post("/notes", json={"text": "Call mom"}, headers=AUTH)
+        missing = await c.get("/notes/42", headers=AUTH)
+        stale = await c.put("/notes/1", json={"text": "x"}, headers={**AUTH, "If-Match": "9"})
+        docs = await c.get("/docs")
+    assert_problem(no_token, 401)
+    assert no_token.headers["www-authenticate"] == 'Bearer realm="notes"'
+    assert [n["text"] for n in listed.json()] == ["Buy milk"]
+    assert_problem(bad_limit, 422, errors=[
+        {"pointer": "#/query/limit", "detail": "Input should be greater than or equal to 1",
+         "type": "greater_than_equal"}
+    ])  # fmt: skip
+    assert_problem(empty, 422, detail="1 field failed validation.")
+    assert created.status_code == 201 and created.headers["location"] == "/notes/2"
+    assert_problem(missing, 404, detail="No note with that id.")
+    assert_problem(
+        stale, 409, current_version=1, type="https://notes.example/problems/version-conflict"
+    )
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    document = fastapi_notes.app.openapi()
+    put = document["paths"]["/notes/{note_id}"]["put"]["responses"]
+    assert {"401", "404", "409", "422"} <= set(put)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import asgi_problems
 
@@ -21,7 +22,11 @@ def test_all_is_sorted_and_importable() -> None:
 
 
 def test_public_names() -> None:
-    public = {name for name in dir(asgi_problems) if not name.startswith("_")}
+    public = {
+        name
+        for name, value in vars(asgi_problems).items()
+        if not name.startswith("_") and not isinstance(value, ModuleType)  # submodules
+    }
     assert public == set(asgi_problems.__all__) - {"__version__"}
     assert {"STATUSES", "StatusInfo", "Problem", "ProblemMiddleware", "install"} <= public
 

@@ -44,6 +44,7 @@ from ._exceptions import (
 )
 from ._install import install
 from ._middleware import ProblemMiddleware
+from ._openapi import problem_responses
 from ._problem import Problem
 from ._status import STATUSES, StatusInfo
 
@@ -96,4 +97,5 @@ __all__ = [
     "VariantAlsoNegotiates",
     "__version__",
     "install",
+    "problem_responses",
 ]

@@ -7,6 +7,7 @@ every piece of per-request state stays in local variables.
 from __future__ import annotations
 
 import builtins
+import copy
 import http.client
 import importlib
 import inspect
@@ -121,6 +122,15 @@ class ProblemHandler:
             self._translators[key] = _translator(target)
         # Exception type -> translator found along its MRO (None: a crash).
         self._cache: dict[type[BaseException], Translator | None] = {}
+
+    def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ProblemHandler:
+        """A copy that also translates ``defaults``, where the user's mapping does not."""
+        if all(key in self._translators for key in defaults):
+            return self
+        twin = copy.copy(self)
+        twin._translators = {**defaults, **self._translators}
+        twin._cache = {}
+        return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
         try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Iterable, Mapping
+from types import ModuleType
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +21,8 @@ from ._middleware import ProblemMiddleware
 from ._render import CONTENT_TYPE, render
 
 _INSTALLED = "_asgi_problems_handler"
+# Exception handlers from these packages are framework defaults we may replace.
+_FRAMEWORKS = ("starlette.", "fastapi.")
 
 
 def install(
@@ -45,6 +50,14 @@ def install(
     _install(app, handler)
 
 
+def _fastapi_integration(app: Starlette) -> ModuleType | None:
+    # Only a FastAPI app can have been made with FastAPI already imported.
+    fastapi = sys.modules.get("fastapi")
+    if fastapi is None or not isinstance(app, fastapi.FastAPI):
+        return None
+    return importlib.import_module("asgi_problems.integrations.fastapi")
+
+
 def _install(app: Starlette, handler: ProblemHandler) -> None:
     if getattr(app, _INSTALLED, None) is not None:
         raise RuntimeError("install() was already called on this app; call it once")
@@ -58,9 +71,16 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
     # Starlette answers HTTPException with text/plain (FastAPI with plain JSON)
     # inside the route; let it through to our middleware instead, unless the user
     # registered a handler of their own.
-    current = app.exception_handlers.get(HTTPException)
-    if current is None or getattr(current, "__module__", "").startswith(("starlette.", "fastapi.")):
-        app.exception_handlers[HTTPException] = _let_through
+    fastapi = _fastapi_integration(app)
+    if fastapi:
+        # Also when a FastAPI app is mounted in a Starlette one and shares its options.
+        handler = handler.with_defaults(fastapi.default_mapping())
+    for exc_class in (HTTPException, *(fastapi.let_through() if fastapi else ())):
+        current = app.exception_handlers.get(exc_class)
+        if current is None or getattr(current, "__module__", "").startswith(_FRAMEWORKS):
+            app.exception_handlers[exc_class] = _let_through
+    if fastapi:
+        fastapi.install_openapi(app)
 
     # Innermost of the user's middleware: crashes of the routes are answered
     # inside CORSMiddleware and friends, so the 500 still carries their headers.

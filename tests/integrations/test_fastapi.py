@@ -1,0 +1,270 @@
+"""install() on FastAPI apps: HTTP errors, validation problems and the OpenAPI document."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+import fastapi
+import jsonschema
+import pytest
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
+from fastapi import Cookie, FastAPI, Header, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import PlainTextResponse
+from openapi_spec_validator import validate
+from pydantic import BaseModel, Field
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.routing import Mount
+
+from asgi_problems import Conflict, NotFound, install, problem_responses
+
+
+class Item(BaseModel):
+    name: str = Field(min_length=1)
+    price: float
+
+
+class Out(BaseModel):
+    id: int
+
+
+class OutOfStock(Conflict):
+    type = "https://shop.example/problems/out-of-stock"
+
+
+def make_app(**options: Any) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/items/{item_id}", responses=problem_responses(404, OutOfStock))
+    async def read(
+        item_id: int,
+        limit: Annotated[int, Query(le=100)] = 10,
+        x_version: Annotated[int | None, Header()] = None,
+        session: Annotated[int | None, Cookie()] = None,
+    ) -> dict[str, int]:
+        if item_id == 404:
+            raise NotFound(f"No item {item_id}")
+        if item_id == 401:
+            raise fastapi.HTTPException(
+                401, "Token expired", headers={"WWW-Authenticate": "Bearer"}
+            )
+        if item_id == 410:
+            raise StarletteHTTPException(410)
+        return {"item_id": item_id}
+
+    @app.post("/items", status_code=201)
+    async def create(item: Item) -> Item:
+        return item
+
+    @app.get("/broken", response_model=Out)
+    async def broken() -> Any:
+        return {"id": "secret-value-not-an-int"}
+
+    install(app, **options)
+    return app
+
+
+async def test_fastapi_http_exception_keeps_detail_and_headers() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/items/401")
+    assert_problem(response, 401, detail="Token expired", title="Unauthorized")
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_starlette_http_exception_and_problems_in_fastapi() -> None:
+    async with client(make_app()) as c:
+        gone = await c.get("/items/410")
+        missing = await c.get("/items/404")
+        unknown = await c.get("/nowhere")
+        wrong_method = await c.delete("/items/1")
+    assert_problem(gone, 410, title="Gone")
+    assert_problem(missing, 404, detail="No item 404")
+    assert_problem(unknown, 404, detail=NOT_FOUND_DETAIL)
+    assert_problem(wrong_method, 405)
+    assert wrong_method.headers["allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "errors"),
+    [
+        (
+            {"url": "/items/abc"},
+            [{"pointer": "#/path/item_id", "type": "int_parsing"}],
+        ),
+        (
+            {"url": "/items/1?limit=1000"},
+            [{"pointer": "#/query/limit", "type": "less_than_equal"}],
+        ),
+        (
+            {"url": "/items/1", "headers": {"X-Version": "v2"}},
+            [{"pointer": "#/header/x-version", "type": "int_parsing"}],
+        ),
+        (
+            {"url": "/items/1", "cookies": {"session": "abc"}},
+            [{"pointer": "#/cookie/session", "type": "int_parsing"}],
+        ),
+        (
+            {"url": "/items/abc?limit=1000"},
+            [
+                {"pointer": "#/path/item_id", "type": "int_parsing"},
+                {"pointer": "#/query/limit", "type": "less_than_equal"},
+            ],
+        ),
+    ],
+)
+async def test_request_validation_errors(
+    request_kwargs: dict[str, Any], errors: list[dict[str, str]]
+) -> None:
+    async with client(make_app()) as c:
+        cookies = request_kwargs.pop("cookies", None)
+        if cookies:
+            c.cookies.update(cookies)
+        response = await c.get(**request_kwargs)
+    noun = "field" if len(errors) == 1 else "fields"
+    body = assert_problem(
+        response,
+        422,
+        title="Unprocessable Content",
+        detail=f"{len(errors)} {noun} failed validation.",
+        type="about:blank",
+    )
+    assert [{k: e[k] for k in ("pointer", "type")} for e in body["errors"]] == errors
+    assert all(set(e) == {"pointer", "detail", "type"} for e in body["errors"])
+    assert all(isinstance(e["detail"], str) and e["detail"] for e in body["errors"])
+
+
+async def test_body_validation_does_not_echo_input() -> None:
+    async with client(make_app()) as c:
+        response = await c.post("/items", json={"name": "", "price": "hunter2"})
+    body = assert_problem(response, 422, detail="2 fields failed validation.")
+    assert body["errors"] == [
+        {
+            "pointer": "#/body/name",
+            "detail": "String should have at least 1 character",
+            "type": "string_too_short",
+        },
+        {
+            "pointer": "#/body/price",
+            "detail": "Input should be a valid number, unable to parse string as a number",
+            "type": "float_parsing",
+        },
+    ]
+    assert "hunter2" not in response.text
+
+
+async def test_malformed_json_body_is_a_problem() -> None:
+    async with client(make_app()) as c:
+        response = await c.post(
+            "/items", content=b'{"name": ', headers={"Content-Type": "application/json"}
+        )
+    body = assert_problem(response, 422, detail="1 field failed validation.")
+    assert body["errors"] == [
+        {"pointer": "#/body/9", "detail": "JSON decode error", "type": "json_invalid"}
+    ]
+
+
+async def test_response_validation_error_is_a_quiet_500(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/broken")
+    assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    assert "secret-value" not in response.text
+    errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in errors] == ["asgi_problems"]
+    assert "ResponseValidationError" in repr(errors[0].exc_info)
+
+
+async def test_user_validation_handler_is_respected() -> None:
+    app = FastAPI()
+
+    @app.get("/n")
+    async def n(q: int) -> int:
+        return q
+
+    @app.exception_handler(RequestValidationError)
+    async def mine(request: Request, exc: RequestValidationError) -> PlainTextResponse:
+        return PlainTextResponse("mine", status_code=400)
+
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/n?q=x")
+    assert (response.status_code, response.text) == (400, "mine")
+
+
+async def test_fastapi_mounted_in_starlette() -> None:
+    parent = Starlette(routes=[Mount("/api", app=make_app())])
+    install(parent)
+    async with client(parent) as c:
+        invalid = await c.get("/api/items/abc")
+        missing = await c.get("/api/items/404")
+    assert_problem(invalid, 422, detail="1 field failed validation.")
+    assert_problem(missing, 404, detail="No item 404")
+
+
+def openapi_of(app: FastAPI) -> dict[str, Any]:
+    document = app.openapi()
+    validate(document)  # a real OpenAPI 3.1 validator
+    return document
+
+
+def test_openapi_replaces_the_default_422_everywhere() -> None:
+    document = openapi_of(make_app())
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    operations = [op for item in document["paths"].values() for op in item.values()]
+    with_params = [op for op in operations if "parameters" in op or "requestBody" in op]
+    assert len(with_params) == 2
+    for op in with_params:
+        assert op["responses"]["422"]["content"] == {
+            "application/problem+json": {
+                "schema": {"$ref": "#/components/schemas/ValidationProblem"}
+            }
+        }
+
+
+def test_openapi_documents_helper_responses() -> None:
+    responses = openapi_of(make_app())["paths"]["/items/{item_id}"]["get"]["responses"]
+    for code, start in (("404", "The requested resource"), ("409", "The request conflicts")):
+        assert responses[code]["content"] == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        }
+        assert responses[code]["description"].startswith(start)
+
+
+async def test_sent_bodies_satisfy_the_documented_schemas() -> None:
+    app = make_app()
+    document = openapi_of(app)
+
+    def check(body: dict[str, Any], schema: str) -> None:
+        jsonschema.validate(
+            body, {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
+        )
+
+    async with client(app) as c:
+        check((await c.get("/items/abc?limit=1000")).json(), "ValidationProblem")
+        check((await c.get("/items/404")).json(), "ProblemDetails")
+        check((await c.get("/broken")).json(), "ProblemDetails")
+    with pytest.raises(jsonschema.ValidationError):
+        check(
+            {"type": "about:blank", "title": "x", "status": 422, "detail": "d"}, "ValidationProblem"
+        )
+
+
+def test_problem_responses_refuses_bad_input() -> None:
+    with pytest.raises(ValueError, match="499"):
+        problem_responses(499)
+    with pytest.raises(TypeError, match="200"):
+        problem_responses(200)
+    with pytest.raises(TypeError, match="'404'"):
+        problem_responses("404")  # type: ignore[arg-type]
+
+
+def test_problem_responses_accepts_codes_and_classes() -> None:
+    assert set(problem_responses(404, OutOfStock, 422)) == {404, 409, 422}
+    assert problem_responses(422)[422]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationProblem"
+    }
