@@ -176,21 +176,6 @@ async def test_lifespan_failure_passes_through_unchanged() -> None:
         await ProblemMiddleware(app)({"type": "lifespan"}, receive, send)
 
 
-async def test_websocket_scope_is_not_touched() -> None:
-    error = RuntimeError("ws")
-    app = ProblemMiddleware(raising(error))
-
-    async def receive() -> Message:
-        return {"type": "websocket.connect"}
-
-    async def send(message: Message) -> None:
-        raise AssertionError("nothing may be sent")
-
-    with pytest.raises(RuntimeError) as info:
-        await app({"type": "websocket", "path": "/"}, receive, send)
-    assert info.value is error
-
-
 async def test_mapping_along_the_mro() -> None:
     class StorageError(Exception):
         pass

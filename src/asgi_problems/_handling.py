@@ -13,12 +13,13 @@ import importlib
 import inspect
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.types import Scope, Send
+from starlette.requests import HTTPConnection, Request
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from ._exceptions import InternalServerError
 from ._headers import encode_headers
@@ -27,9 +28,14 @@ from ._render import render
 
 logger = logging.getLogger("asgi_problems")
 
+# Where a websocket stands when its app raises.
+HANDSHAKE, OPEN, CLOSED = 0, 1, 2
+# A close frame's reason may take at most 123 bytes of UTF-8 (RFC 6455).
+MAX_CLOSE_REASON = 123
+
 Translator = Callable[[Any], Problem]
 MappingTarget = type[Problem] | Callable[[Any], Problem]
-OnProblem = Callable[[Request, Problem], Awaitable[None] | None]
+OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 
 # Marks an exception this package has logged, so an outer layer that sees the
 # same exception again (after reraise, or a second middleware) stays quiet.
@@ -93,7 +99,8 @@ def _mark_logged(exc: BaseException) -> None:
 
 def _where(scope: Scope) -> tuple[str, str]:
     # Method and path only: query strings and headers may carry secrets.
-    return scope.get("method", "-"), scope.get("path", "-")
+    method = scope.get("method") or ("WEBSOCKET" if scope.get("type") == "websocket" else "-")
+    return method, scope.get("path", "-")
 
 
 class ProblemHandler:
@@ -176,21 +183,32 @@ class ProblemHandler:
             )
             _mark_logged(exc)
 
-    async def respond(self, scope: Scope, send: Send, exc: Exception) -> None:
-        """Send the problem response for ``exc``; re-raise it afterwards if configured."""
-        exc = _unwrap(exc)
-        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
-            # 204/304 and friends carry no body, so no problem either.
-            await _send(send, exc.status_code, encode_headers(exc.headers, strict=False), b"")
-            return
+    def _choose(self, exc: Exception) -> tuple[Exception, Problem, bool]:
+        """The exception that decides the response, its problem, and whether it crashed.
 
-        problem, crashed = self.translate(exc)
+        A group of several exceptions is answered with its most severe member (the
+        first 5xx, else the first one); the others are logged.
+        """
+        exc = _unwrap(exc)
+        if not isinstance(exc, _Group):
+            return (exc, *self.translate(exc))
+        results = [(member, *self.translate(member)) for member in _leaves(exc)]
+        chosen = max(results, key=lambda result: result[1].status >= 500)
+        for member, problem, crashed in results:
+            if member is not chosen[0]:
+                self._log("Also raised with it", {}, member, problem, crashed)
+        return chosen
+
+    def _log(
+        self, what: str, scope: Scope, exc: BaseException, problem: Problem, crashed: bool
+    ) -> None:
         method, path = _where(scope)
         if crashed:
-            logger.error("Unhandled exception on %s %s", method, path, exc_info=exc)
+            logger.error("%s: unhandled exception on %s %s", what, method, path, exc_info=exc)
         elif problem.status >= 500:
             logger.error(
-                "%s (%d) on %s %s",
+                "%s: %s (%d) on %s %s",
+                what,
                 type(problem).__name__,
                 problem.status,
                 method,
@@ -198,15 +216,27 @@ class ProblemHandler:
                 exc_info=exc,
             )
         else:
-            logger.debug("%s (%d) on %s %s", type(problem).__name__, problem.status, method, path)
+            logger.debug(
+                "%s: %s (%d) on %s %s", what, type(problem).__name__, problem.status, method, path
+            )
 
+    async def _handle(
+        self, scope: Scope, exc: Exception, conn: Callable[[], HTTPConnection]
+    ) -> tuple[Exception, Problem, bool, Mapping[str, Any] | None]:
+        exc, problem, crashed = self._choose(exc)
+        self._log("Problem", scope, exc, problem, crashed)
         if self.on_problem is not None:
-            await self._notify(scope, problem)
+            try:
+                result = self.on_problem(conn(), problem)
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                # A broken metrics hook must not cost the client its error response.
+                logger.exception("on_problem callback raised; the problem is sent anyway")
         extra = _debug_members(exc) if self.debug and crashed else None
-        status, headers, body = render(
-            problem, instance=path if self.instance else None, extra=extra
-        )
-        await _send(send, status, headers, b"" if method == "HEAD" else body)
+        return exc, problem, crashed, extra
+
+    def _finish(self, exc: Exception, crashed: bool) -> None:
         if crashed and self.reraise:
             _mark_logged(exc)
             raise exc
@@ -214,15 +244,58 @@ class ProblemHandler:
             # Reused exception instances accumulate tracebacks across requests.
             exc.__traceback__ = None
 
-    async def _notify(self, scope: Scope, problem: Problem) -> None:
-        assert self.on_problem is not None
-        try:
-            result = self.on_problem(Request(scope), problem)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            # A broken metrics hook must not cost the client its error response.
-            logger.exception("on_problem callback raised; the problem is sent anyway")
+    async def respond(self, scope: Scope, send: Send, exc: Exception) -> None:
+        """Send the problem response for ``exc``; re-raise it afterwards if configured."""
+        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
+            # 204/304 and friends carry no body, so no problem either.
+            await _send(send, exc.status_code, encode_headers(exc.headers, strict=False), b"")
+            return
+        exc, problem, crashed, extra = await self._handle(scope, exc, lambda: Request(scope))
+        path = scope.get("path", "")
+        status, headers, body = render(
+            problem, instance=path if self.instance else None, extra=extra
+        )
+        await _send(send, status, headers, b"" if scope.get("method") == "HEAD" else body)
+        self._finish(exc, crashed)
+
+    async def respond_websocket(
+        self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
+    ) -> None:
+        """Answer a websocket whose app raised ``exc``; ``state`` is HANDSHAKE, OPEN or CLOSED.
+
+        During the handshake the problem goes out as a denial response where the server
+        supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
+        closed with that code and the problem's title as reason.
+        """
+        exc, problem, crashed, extra = await self._handle(
+            scope, exc, lambda: WebSocket(scope, receive, send)
+        )
+        code = 1011 if problem.status >= 500 else 1008
+        if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
+            path = scope.get("path", "")
+            status, headers, body = render(
+                problem, instance=path if self.instance else None, extra=extra
+            )
+            await send(
+                {"type": "websocket.http.response.start", "status": status, "headers": headers}
+            )
+            await send({"type": "websocket.http.response.body", "body": body})
+        elif state == HANDSHAKE:
+            await send({"type": "websocket.close", "code": code})
+        elif state == OPEN:
+            reason = (
+                (problem.title or "").encode("utf-8")[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+            )
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+        self._finish(exc, crashed)
+
+
+def _leaves(group: BaseException) -> Iterator[Exception]:
+    for member in getattr(group, "exceptions", ()):
+        if isinstance(member, _Group):
+            yield from _leaves(member)
+        elif isinstance(member, Exception):
+            yield member
 
 
 def _debug_members(exc: BaseException) -> dict[str, Any]:

@@ -101,6 +101,12 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
+def adopt(app: Starlette, handler: ProblemHandler) -> None:
+    """Install into ``app`` unless that was done already or can no longer be done."""
+    if getattr(app, _INSTALLED, None) is None and app.middleware_stack is None:
+        _install(app, handler)
+
+
 def _install_mounted(routes: Iterable[BaseRoute], handler: ProblemHandler) -> None:
     # A mounted Starlette app has its own exception middleware, which would answer
     # in text/plain before our middleware ever saw the exception.
@@ -109,8 +115,7 @@ def _install_mounted(routes: Iterable[BaseRoute], handler: ProblemHandler) -> No
             continue
         sub = route.app
         if isinstance(sub, Starlette):
-            if getattr(sub, _INSTALLED, None) is None and sub.middleware_stack is None:
-                _install(sub, handler)
+            adopt(sub, handler)
         elif isinstance(sub, Router):
             _install_mounted(sub.routes, handler)
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
 
-from ._handling import MappingTarget, OnProblem, ProblemHandler
+from ._handling import CLOSED, HANDSHAKE, OPEN, MappingTarget, OnProblem, ProblemHandler
 
 
 class ProblemMiddleware:
     """Pure ASGI middleware that answers every exception of ``app`` with a problem.
 
-    HTTP requests that succeed, websocket and lifespan scopes pass through
+    Requests and websockets that succeed, and lifespan scopes, pass through
     untouched. If the app fails after it started its response, nothing more can
     be sent: the exception is logged once and re-raised so the server closes the
-    connection.
+    connection. Wrapping a Starlette or FastAPI app also installs into it, as
+    ``install()`` does, so that its own error handling answers with problems too.
     """
 
     def __init__(
@@ -32,6 +35,11 @@ class ProblemMiddleware:
         self._handler = ProblemHandler(
             debug=debug, mapping=mapping, instance=instance, on_problem=on_problem, reraise=reraise
         )
+        if isinstance(app, Starlette):
+            # Imported here: _install builds on this module.
+            from ._install import adopt
+
+            adopt(app, self._handler)
 
     @classmethod
     def _sharing(cls, app: ASGIApp, handler: ProblemHandler) -> ProblemMiddleware:
@@ -43,7 +51,10 @@ class ProblemMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
             return
 
         started = False
@@ -62,3 +73,23 @@ class ProblemMiddleware:
                 self._handler.log_late(scope, exc)
                 raise
             await self._handler.respond(scope, send, exc)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = HANDSHAKE
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal state
+            kind = message["type"]
+            if kind == "websocket.accept":
+                state = OPEN
+            elif kind in ("websocket.close", "websocket.http.response.start"):
+                state = CLOSED
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except WebSocketDisconnect:
+            # The client left; there is nobody to tell.
+            raise
+        except Exception as exc:
+            await self._handler.respond_websocket(scope, receive, send, exc, state)
