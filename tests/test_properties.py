@@ -28,7 +28,11 @@ json_values = st.recursive(
     | st.frozensets(st.integers(), max_size=4),
     max_leaves=12,
 )  # fmt: skip
-extension_names = st.text(min_size=1, max_size=12).filter(lambda name: name.isidentifier())
+# The standard members and ``headers`` are Problem's own keyword arguments.
+KEYWORDS = {"type", "title", "status", "detail", "instance", "headers"}
+extension_names = st.text(min_size=1, max_size=12).filter(
+    lambda name: name.isidentifier() and name not in KEYWORDS
+)
 
 
 async def fetch(exc: BaseException, *, debug: bool = False) -> httpx.Response:
@@ -59,7 +63,6 @@ def check_sound(response: httpx.Response) -> dict[str, Any]:
 async def test_any_problem_renders_valid_json(
     code: int, detail: str, extensions: dict[str, Any]
 ) -> None:
-    extensions.pop("headers", None)
     response = await fetch(Problem(detail, status=code, **extensions))
     body = check_sound(response)
     assert body["detail"] == detail
