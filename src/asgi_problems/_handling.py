@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 import http.client
 import importlib
 import inspect
@@ -22,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ._exceptions import InternalServerError
-from ._headers import encode_headers
+from ._headers import RawHeaders, encode_headers
 from ._problem import Problem
 from ._render import render
 
@@ -34,6 +35,8 @@ HANDSHAKE, OPEN, CLOSED = 0, 1, 2
 MAX_CLOSE_REASON = 123
 
 Translator = Callable[[Any], Problem]
+# status, raw headers, body, and the exception to re-raise after sending (if any)
+Prepared = tuple[int, RawHeaders, bytes, Exception | None]
 MappingTarget = type[Problem] | Callable[[Any], Problem]
 OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 
@@ -58,6 +61,9 @@ def _unwrap(exc: Exception) -> Exception:
     return exc
 
 
+_UNSEEN = object()
+
+
 def _identity(exc: Problem) -> Problem:
     return exc
 
@@ -71,11 +77,23 @@ def from_http_exception(exc: HTTPException) -> Problem:
         detail = None
     elif not isinstance(detail, str):
         detail = str(detail)
-    problem = Problem._for_any_status(code, detail)
-    # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
-    problem._raw_headers = encode_headers(exc.headers, strict=False)
-    problem.headers = dict(exc.headers or {})
+    cls = Problem._by_status.get(code)
+    problem = cls(detail) if cls is not None else Problem._for_any_status(code, detail)
+    if exc.headers:
+        # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
+        try:
+            problem._raw_headers = _clean_headers(tuple(exc.headers.items()))
+        except TypeError:  # an unhashable value; clean it uncached
+            problem._raw_headers = encode_headers(exc.headers, strict=False)
+        problem.headers = dict(exc.headers)
     return problem
+
+
+@functools.lru_cache(maxsize=256)
+def _clean_headers(items: tuple[tuple[str, str], ...]) -> RawHeaders:
+    # The same few header sets (Allow of a route, WWW-Authenticate) come back on
+    # every request; cleaning each once is enough.
+    return encode_headers(dict(items), strict=False)
 
 
 def _translator(target: MappingTarget) -> Translator:
@@ -130,6 +148,12 @@ class ProblemHandler:
         # Exception type -> translator found along its MRO (None: a crash).
         self._cache: dict[type[BaseException], Translator | None] = {}
 
+    def handled_types(self) -> tuple[type[BaseException], ...]:
+        """The exception classes this handler translates (Problem, HTTPException, mapped)."""
+        return tuple(
+            key for key in self._translators if issubclass(key, Exception) and key is not Exception
+        )
+
     def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ProblemHandler:
         """A copy that also translates ``defaults``, where the user's mapping does not."""
         if all(key in self._translators for key in defaults):
@@ -140,10 +164,9 @@ class ProblemHandler:
         return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
-        try:
-            return self._cache[exc_type]
-        except KeyError:
-            pass
+        found = self._cache.get(exc_type, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
         found = None
         for cls in exc_type.__mro__:
             if cls in self._translators:
@@ -171,6 +194,11 @@ class ProblemHandler:
             return InternalServerError(), True
         return problem, False
 
+    @staticmethod
+    def reported(exc: BaseException) -> bool:
+        """Whether a layer of ours already logged ``exc`` and let it through on purpose."""
+        return getattr(exc, _LOGGED, False) is True
+
     def log_late(self, scope: Scope, exc: BaseException) -> None:
         """Log an exception that came after the response started (it will be re-raised)."""
         if not getattr(exc, _LOGGED, False):
@@ -189,6 +217,8 @@ class ProblemHandler:
         A group of several exceptions is answered with its most severe member (the
         first 5xx, else the first one); the others are logged.
         """
+        if not isinstance(exc, _Group):
+            return (exc, *self.translate(exc))
         exc = _unwrap(exc)
         if not isinstance(exc, _Group):
             return (exc, *self.translate(exc))
@@ -202,6 +232,8 @@ class ProblemHandler:
     def _log(
         self, what: str, scope: Scope, exc: BaseException, problem: Problem, crashed: bool
     ) -> None:
+        if not crashed and problem.status < 500 and not logger.isEnabledFor(logging.DEBUG):
+            return
         method, path = _where(scope)
         if crashed:
             logger.error("%s: unhandled exception on %s %s", what, method, path, exc_info=exc)
@@ -221,13 +253,13 @@ class ProblemHandler:
             )
 
     async def _handle(
-        self, scope: Scope, exc: Exception, conn: Callable[[], HTTPConnection]
+        self, scope: Scope, exc: Exception, conn: HTTPConnection | None
     ) -> tuple[Exception, Problem, bool, Mapping[str, Any] | None]:
         exc, problem, crashed = self._choose(exc)
         self._log("Problem", scope, exc, problem, crashed)
         if self.on_problem is not None:
             try:
-                result = self.on_problem(conn(), problem)
+                result = self.on_problem(conn or Request(scope), problem)
                 if inspect.isawaitable(result):
                     await result
             except Exception:
@@ -236,27 +268,35 @@ class ProblemHandler:
         extra = _debug_members(exc) if self.debug and crashed else None
         return exc, problem, crashed, extra
 
-    def _finish(self, exc: Exception, crashed: bool) -> None:
+    def _finish(self, exc: Exception, crashed: bool) -> Exception | None:
+        """The exception to re-raise once the response is out, if any."""
         if crashed and self.reraise:
             _mark_logged(exc)
-            raise exc
+            return exc
         if isinstance(exc, Problem):
             # Reused exception instances accumulate tracebacks across requests.
             exc.__traceback__ = None
+        return None
+
+    async def prepare(self, scope: Scope, exc: Exception, conn: HTTPConnection | None) -> Prepared:
+        """Everything but sending: translate, log, notify and render ``exc``."""
+        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
+            # 204/304 and friends carry no body, so no problem either.
+            return exc.status_code, encode_headers(exc.headers, strict=False), b"", None
+        exc, problem, crashed, extra = await self._handle(scope, exc, conn)
+        instance = scope.get("path") if self.instance else None
+        status, headers, body = render(problem, instance=instance, extra=extra)
+        if scope.get("method") == "HEAD":
+            body = b""
+        return status, headers, body, self._finish(exc, crashed)
 
     async def respond(self, scope: Scope, send: Send, exc: Exception) -> None:
         """Send the problem response for ``exc``; re-raise it afterwards if configured."""
-        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
-            # 204/304 and friends carry no body, so no problem either.
-            await _send(send, exc.status_code, encode_headers(exc.headers, strict=False), b"")
-            return
-        exc, problem, crashed, extra = await self._handle(scope, exc, lambda: Request(scope))
-        path = scope.get("path", "")
-        status, headers, body = render(
-            problem, instance=path if self.instance else None, extra=extra
-        )
-        await _send(send, status, headers, b"" if scope.get("method") == "HEAD" else body)
-        self._finish(exc, crashed)
+        status, headers, body, reraise = await self.prepare(scope, exc, None)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        if reraise is not None:
+            raise reraise
 
     async def respond_websocket(
         self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
@@ -267,9 +307,8 @@ class ProblemHandler:
         supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
         closed with that code and the problem's title as reason.
         """
-        exc, problem, crashed, extra = await self._handle(
-            scope, exc, lambda: WebSocket(scope, receive, send)
-        )
+        websocket = WebSocket(scope, receive, send) if self.on_problem else None
+        exc, problem, crashed, extra = await self._handle(scope, exc, websocket)
         code = 1011 if problem.status >= 500 else 1008
         if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
             path = scope.get("path", "")
@@ -287,7 +326,9 @@ class ProblemHandler:
                 (problem.title or "").encode("utf-8")[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
             )
             await send({"type": "websocket.close", "code": code, "reason": reason})
-        self._finish(exc, crashed)
+        reraise = self._finish(exc, crashed)
+        if reraise is not None:
+            raise reraise
 
 
 def _leaves(group: BaseException) -> Iterator[Exception]:
@@ -306,8 +347,3 @@ def _debug_members(exc: BaseException) -> dict[str, Any]:
             "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__),
         }
     }
-
-
-async def _send(send: Send, status: int, headers: Any, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

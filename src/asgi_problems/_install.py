@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import ModuleType
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Host, Mount, Router
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._handling import MappingTarget, OnProblem, ProblemHandler, from_http_exception
+from ._handling import MappingTarget, OnProblem, Prepared, ProblemHandler
 from ._middleware import ProblemMiddleware
-from ._render import CONTENT_TYPE, render
 
 _INSTALLED = "_asgi_problems_handler"
 # Exception handlers from these packages are framework defaults we may replace.
@@ -68,34 +66,39 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
         )
     setattr(app, _INSTALLED, handler)
 
-    # Starlette answers HTTPException with text/plain (FastAPI with plain JSON)
-    # inside the route; let it through to our middleware instead, unless the user
-    # registered a handler of their own.
     fastapi = _fastapi_integration(app)
     if fastapi:
         # Also when a FastAPI app is mounted in a Starlette one and shares its options.
         handler = handler.with_defaults(fastapi.default_mapping())
-    for exc_class in (HTTPException, *(fastapi.let_through() if fastapi else ())):
+    # Problems, HTTPException (which Starlette answers in text/plain, FastAPI in
+    # plain JSON) and mapped exceptions are answered right where Starlette catches
+    # them, inside the route, unless the user registered a handler of their own.
+    on_route = _route_handler(handler)
+    for exc_class in handler.handled_types():
         current = app.exception_handlers.get(exc_class)
         if current is None or getattr(current, "__module__", "").startswith(_FRAMEWORKS):
-            app.exception_handlers[exc_class] = _let_through
+            app.exception_handlers[exc_class] = on_route
     if fastapi:
         fastapi.install_openapi(app)
-
-    # Innermost of the user's middleware: crashes of the routes are answered
-    # inside CORSMiddleware and friends, so the 500 still carries their headers.
-    app.user_middleware.append(Middleware(ProblemMiddleware._sharing, handler))
 
     build_default_stack = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
+        # With middleware of the user's, one layer of ours goes innermost, so that a
+        # crash of a route is answered inside CORSMiddleware and friends and its 500
+        # still carries their headers.
+        layered = bool(app.user_middleware)
+        if layered:
+            app.user_middleware.append(Middleware(ProblemMiddleware._sharing, handler))
         stack = build_default_stack()
-        # Outermost, in place of ServerErrorMiddleware: catches what the user's
-        # middleware raises, and keeps a crash from being answered (and logged)
-        # a second time by Starlette.
+        # And one outermost, in place of ServerErrorMiddleware: it answers what the
+        # user's middleware raises, and keeps Starlette from answering (and logging)
+        # a crash a second time.
         if isinstance(stack, ServerErrorMiddleware):
             stack = stack.app
         _install_mounted(app.routes, handler)
+        if layered:
+            return ProblemMiddleware._outer(stack, handler)
         return ProblemMiddleware._sharing(stack, handler)
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
@@ -120,13 +123,30 @@ def _install_mounted(routes: Iterable[BaseRoute], handler: ProblemHandler) -> No
             _install_mounted(sub.routes, handler)
 
 
-async def _let_through(conn: HTTPConnection, exc: Exception) -> Response:
-    if conn.scope["type"] == "http":
-        raise exc
-    # A websocket handshake refused with an HTTPException: answer it with the
-    # problem as a denial response (servers without that extension close 403).
-    assert isinstance(exc, HTTPException)
-    status, headers, body = render(from_http_exception(exc))
-    response = Response(body, status_code=status, media_type=CONTENT_TYPE.decode())
-    response.raw_headers.extend(headers[2:])
-    return response
+class _ProblemResponse(Response):
+    """A prepared problem, sent from inside the route by Starlette's own handler call."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.status_code, headers, self.body, self._reraise = prepared
+        self.raw_headers = list(headers)
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
+        if self._reraise is not None:
+            raise self._reraise
+
+
+def _route_handler(
+    handler: ProblemHandler,
+) -> Callable[[HTTPConnection, Exception], Awaitable[Response]]:
+    async def handle(conn: HTTPConnection, exc: Exception) -> Response:
+        if conn.scope["type"] != "http":
+            # Websockets are answered by the middleware, which knows the socket's state.
+            raise exc
+        return _ProblemResponse(await handler.prepare(conn.scope, exc, conn))
+
+    return handle

@@ -78,15 +78,22 @@ class Problem(Exception):
             detail = cls.detail if cls.detail is not None else info.description
         if title is None:
             title = cls.title if cls.title is not None else info.title
+        if type is None:
+            type = cls.type
         self.status = status
-        self.type = str(cls.type if type is None else type)
-        self.title = str(title)
-        self.detail = str(detail)
+        # Members are text; the checks skip str() for what already is (the usual case).
+        self.type = type if builtins.type(type) is str else str(type)
+        self.title = title if builtins.type(title) is str else str(title)
+        self.detail = detail if builtins.type(detail) is str else str(detail)
         self.instance = None if instance is None else str(instance)
-        self.headers: dict[str, str] = dict(headers) if headers else {}
         self.extensions: dict[str, Any] = extensions
-        self._raw_headers: RawHeaders = encode_headers(headers, strict=True)
-        super().__init__(self.detail)
+        if headers:
+            self.headers: dict[str, str] = dict(headers)
+            self._raw_headers: RawHeaders = encode_headers(headers, strict=True)
+        else:
+            self.headers = {}
+            self._raw_headers = ()
+        self.args = (self.detail,)
 
     @classmethod
     def from_status(cls, code: int, detail: str | None = None, **kwargs: Any) -> Problem:

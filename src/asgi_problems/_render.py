@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from enum import Enum
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from ._headers import RawHeaders
@@ -17,13 +18,6 @@ STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 # Deeper structures than this are cut: a hostile or cyclic extension must not
 # cost more than a bounded amount of work on the error path.
 _MAX_DEPTH = 32
-
-_encode = json.JSONEncoder(
-    ensure_ascii=True,  # escapes non-ASCII and lone surrogates, so the bytes are always valid
-    separators=(",", ":"),
-    allow_nan=False,
-    check_circular=True,
-).encode
 
 
 def _default(value: Any) -> Any:
@@ -40,6 +34,14 @@ def _default(value: Any) -> Any:
         except TypeError:
             return list(value)
     return str(value)
+
+
+_encode = json.JSONEncoder(
+    ensure_ascii=True,  # escapes non-ASCII and lone surrogates, so the bytes are always valid
+    separators=(",", ":"),
+    allow_nan=False,  # NaN is not JSON; _safe() turns it into a string
+    default=_default,
+).encode
 
 
 def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
@@ -60,50 +62,83 @@ def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
     return _safe(_default(value), depth + 1, inner)
 
 
-def problem_document(problem: Problem, instance: str | None = None) -> dict[str, Any]:
-    """The members of the body, standard ones first; extensions never replace them."""
-    doc: dict[str, Any] = {
-        "type": problem.type,
-        "title": problem.title,
-        "status": problem.status,
-        "detail": problem.detail,
-    }
-    if problem.instance is not None:
-        doc["instance"] = problem.instance
-    elif instance is not None:
-        doc["instance"] = instance
-    for key, value in problem.extensions.items():
-        if key not in STANDARD_MEMBERS:
-            doc[str(key)] = value
-    return doc
-
-
-def encode_document(doc: dict[str, Any]) -> bytes:
-    """JSON bytes of a problem document, falling back to safe forms for odd values."""
+def _json(value: Any) -> str:
+    """JSON text of one member value; the usual types skip the general encoder."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
     try:
-        return _encode_with_default(doc)
+        return _encode(value)
     except (ValueError, TypeError, RecursionError):
-        return _encode(_safe(doc, 0, frozenset())).encode("ascii")
+        return _encode(_safe(value, 0, frozenset()))
 
 
-def _encode_with_default(doc: dict[str, Any]) -> bytes:
-    return json.dumps(
-        doc, ensure_ascii=True, separators=(",", ":"), allow_nan=False, default=_default
-    ).encode("ascii")
+def encode_body(
+    problem: Problem, instance: str | None = None, extra: Mapping[str, Any] | None = None
+) -> bytes:
+    """The JSON body: standard members first; extensions never replace them.
+
+    Written member by member, which is several times faster than encoding a dict.
+    """
+    type_, title, status, detail = problem.type, problem.title, problem.status, problem.detail
+    if type(type_) is str and type(title) is str and type(status) is int and type(detail) is str:
+        text = f'{{"type":{_quote(type_)},"title":{_quote(title)},"status":{status},"detail":{_quote(detail)}'
+    else:  # someone assigned odd values to the attributes after construction
+        text = f'{{"type":{_json(type_)},"title":{_json(title)},"status":{_json(status)},"detail":{_json(detail)}'
+    if problem.instance is not None:
+        instance = problem.instance
+    if instance is not None:
+        text += f',"instance":{_json(instance)}'
+    if not problem.extensions and not extra:
+        return (text + "}").encode("ascii")
+    parts = [text]
+    for key, value in problem.extensions.items():
+        name = key if type(key) is str else str(key)
+        if name not in STANDARD_MEMBERS:
+            kind = type(value)
+            if kind is str:
+                parts.append(f",{_quote(name)}:{_quote(value)}")
+            elif kind is int:
+                parts.append(f",{_quote(name)}:{value}")
+            else:
+                parts.append(f",{_quote(name)}:{_json(value)}")
+    for key, value in (extra or {}).items():
+        if key not in STANDARD_MEMBERS and key not in problem.extensions:
+            parts.append(f",{_quote(key)}:{_json(value)}")
+    parts.append("}")
+    return "".join(parts).encode("ascii")
+
+
+# Responses of problems that hold nothing but their four members and headers, the
+# usual case for the router's 404 and 405 and for NotFound(): encoded once, then
+# reused. Bounded, as details can be built from request data.
+_CACHE_SIZE = 512
+_plain_cache: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
 
 
 def render(
     problem: Problem, *, instance: str | None = None, extra: Mapping[str, Any] | None = None
 ) -> tuple[int, RawHeaders, bytes]:
     """Encode ``problem`` as an HTTP response: status, raw headers and body bytes."""
-    doc = problem_document(problem, instance)
-    if extra:
-        for key, value in extra.items():
-            doc.setdefault(key, value)
-    body = encode_document(doc)
+    plain = not problem.extensions and problem.instance is None and instance is None and not extra
+    if plain:
+        key = (problem.type, problem.title, problem.status, problem.detail, problem._raw_headers)
+        cached = _plain_cache.get(key)
+        if cached is not None:
+            return cached
+    body = encode_body(problem, instance, extra)
     headers: RawHeaders = (
         (b"content-type", CONTENT_TYPE),
         (b"content-length", str(len(body)).encode("ascii")),
         *problem._raw_headers,
     )
-    return problem.status, headers, body
+    result = problem.status, headers, body
+    if plain and len(_plain_cache) < _CACHE_SIZE:
+        _plain_cache[key] = result
+    return result

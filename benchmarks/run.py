@@ -1,0 +1,304 @@
+"""In-process benchmark of asgi-problems against bare Starlette and a hand-written handler.
+
+    make bench            # or: python benchmarks/run.py [--quick]
+
+Every app is called directly as an ASGI callable (no network, no server), many
+times in one event loop; the table shows the median cost of one request over
+several rounds, and its ratio to bare Starlette and to the hand-written handler
+measured in the same run. Peers are included when installed (the ``bench`` extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import asgi_problems
+from asgi_problems import NotFound, install
+
+ASGIApp = Callable[..., Any]
+
+
+async def ok(request: Request) -> Response:
+    return JSONResponse({"id": 42, "name": "Ada"})
+
+
+async def raise_not_found(request: Request) -> Response:
+    raise NotFound()
+
+
+async def raise_custom(request: Request) -> Response:
+    raise NotFound("No user with id 42", user_id=42, hint="check the id")
+
+
+async def raise_http_404(request: Request) -> Response:
+    raise HTTPException(404)
+
+
+async def crash(request: Request) -> Response:
+    raise RuntimeError("boom")
+
+
+ENDPOINTS = {
+    "ok": ok,
+    "not-found": raise_not_found,
+    "custom": raise_custom,
+    "http-404": raise_http_404,
+    "crash": crash,
+}
+
+
+async def dispatch(request: Request) -> Response:
+    return await ENDPOINTS[request.path_params["kind"]](request)
+
+
+def routes() -> list[Route]:
+    # One route for every scenario, so that each pays the same routing cost;
+    # /a/b matches nothing (router 404), POST to it is a 405.
+    return [Route("/{kind}", dispatch, methods=["GET"])]
+
+
+def bare_app() -> Starlette:
+    return Starlette(routes=routes())
+
+
+def handwritten_app() -> Starlette:
+    """What API teams write by hand today: an exception handler returning a JSON problem."""
+
+    async def problem(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", None) or getattr(exc, "status", 500)
+        detail = getattr(exc, "detail", "")
+        return JSONResponse(
+            {"type": "about:blank", "title": "Not Found", "status": status, "detail": detail},
+            status_code=status,
+            media_type="application/problem+json",
+            headers=getattr(exc, "headers", None),
+        )
+
+    return Starlette(
+        routes=routes(), exception_handlers={HTTPException: problem, NotFound: problem}
+    )
+
+
+def ours_app() -> Starlette:
+    app = Starlette(routes=routes())
+    install(app)
+    return app
+
+
+def peer_apps() -> dict[str, Starlette]:
+    """Peers, when their packages are installed (``pip install -e '.[bench]'``)."""
+    apps: dict[str, Starlette] = {}
+    try:
+        import fastapi_problem.handler as fp_handler  # type: ignore[import-not-found]
+    except ImportError:
+        pass
+    else:
+        app = Starlette(routes=routes())
+        fp_handler.add_exception_handler(app, fp_handler.new_exception_handler())
+        apps["fastapi-problem"] = app
+    return apps
+
+
+class Driver:
+    """Calls an ASGI app in-process with a prebuilt scope; no network, no parsing."""
+
+    def __init__(
+        self, app: ASGIApp, method: str, path: str, setup: Callable[[], None] = lambda: None
+    ) -> None:
+        self.app = app
+        self.setup = setup  # run before each timed run, e.g. to switch logging
+        self.scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": "http",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"host", b"bench"), (b"accept", b"*/*")],
+            "server": ("bench", 80),
+            "client": ("127.0.0.1", 1234),
+        }
+        self.status = 0
+
+    async def receive(self) -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+
+    async def once(self) -> int:
+        # Each request gets its own scope, as a server would give it.
+        await self.app(dict(self.scope), self.receive, self.send)
+        return self.status
+
+    async def run(self, n: int) -> float:
+        self.setup()
+        once = self.once
+        start = time.perf_counter_ns()
+        for _ in range(n):
+            await once()
+        return (time.perf_counter_ns() - start) / n
+
+
+async def measure(drivers: dict[str, Driver], n: int, rounds: int) -> dict[str, float]:
+    """Median ns/request of each driver; rounds interleave the drivers, so that a
+    noisy moment on this shared machine hits them all alike."""
+    for driver in drivers.values():
+        await driver.run(max(n // 10, 50))  # warm caches and the middleware stack
+    samples: dict[str, list[float]] = {name: [] for name in drivers}
+    order = list(drivers)
+    for r in range(rounds):
+        for name in order[r % len(order) :] + order[: r % len(order)]:
+            gc.collect()
+            samples[name].append(await drivers[name].run(n))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+async def leak_check(requests: int) -> tuple[float, float]:
+    """KiB traced after 10% and after 100% of ``requests`` error responses."""
+    driver = Driver(ours_app(), "GET", "/custom")
+    await driver.run(1000)
+    tracemalloc.start()
+    await driver.run(requests // 10)
+    gc.collect()
+    early = tracemalloc.get_traced_memory()[0]
+    await driver.run(requests - requests // 10)
+    gc.collect()
+    late = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return early / 1024, late / 1024
+
+
+SCENARIOS: list[tuple[str, str, str, int]] = [
+    # name, method, path, expected status
+    ("200 JSON (success path)", "GET", "/ok", 200),
+    ("raised NotFound()", "GET", "/not-found", 404),
+    ("raised NotFound(detail, 2 ext.)", "GET", "/custom", 404),
+    ("raised HTTPException(404)", "GET", "/http-404", 404),
+    ("router 404 (no route)", "GET", "/no/route", 404),
+    ("router 405", "POST", "/ok", 405),
+    ("unhandled 500", "GET", "/crash", 500),
+]
+
+
+async def main(quick: bool) -> None:
+    n, rounds = (200, 11) if quick else (300, 41)
+    apps: dict[str, ASGIApp] = {"bare starlette": bare_app(), "hand-written": handwritten_app()}
+    apps["asgi-problems"] = ours_app()
+    apps.update(peer_apps())
+
+    problem_logger = logging.getLogger("asgi_problems")
+    problem_logger.propagate = False
+    problem_logger.addHandler(logging.NullHandler())
+    # Starlette's own 500 path and peers log through these; keep them quiet too.
+    for name in ("uvicorn.error", "fastapi_problem"):
+        logging.getLogger(name).disabled = True
+
+    def logging_to(handler: logging.Handler | None) -> Callable[[], None]:
+        def setup() -> None:
+            problem_logger.disabled = handler is None
+            problem_logger.handlers[:] = [handler or logging.NullHandler()]
+
+        return setup
+
+    null = logging.NullHandler()
+    devnull = open(os.devnull, "w")
+    # Every (scenario, app) pair is timed in the same interleaved rounds, so that the
+    # ratios between scenarios are as fair as those between apps.
+    drivers: dict[str, Driver] = {}
+    for scenario, method, path, status in SCENARIOS:
+        for name, app in apps.items():
+            driver = Driver(app, method, path, logging_to(null))
+            try:
+                got = await driver.once()
+            except Exception:
+                continue  # bare Starlette re-raises the 500 to the server
+            if got == status:
+                drivers[f"{scenario}|{name}"] = driver
+    ours_500 = {
+        "unhandled 500, logging off": logging_to(None),
+        "unhandled 500, StreamHandler": logging_to(logging.StreamHandler(devnull)),
+    }
+    for scenario, setup in ours_500.items():
+        drivers[f"{scenario}|asgi-problems"] = Driver(apps["asgi-problems"], "GET", "/crash", setup)
+    timed = await measure(drivers, n, rounds)
+    results = {(key.split("|")[0], key.split("|")[1]): value for key, value in timed.items()}
+    devnull.close()
+    logging_to(null)()
+
+    print(
+        f"asgi-problems {asgi_problems.__version__}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {time.strftime('%Y-%m-%d')}; median of {rounds} rounds x {n}"
+    )
+    print()
+    header = f"| {'scenario':34} | {'app':16} | {'µs/req':>7} | {'vs bare':>7} | {'vs hand':>7} |"
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    scenario_names = [s[0] for s in SCENARIOS]
+    scenario_names += ["unhandled 500, logging off", "unhandled 500, StreamHandler"]
+    for scenario in scenario_names:
+        bare = results.get((scenario, "bare starlette"))
+        hand = results.get((scenario, "hand-written"))
+        for name in apps:
+            value = results.get((scenario, name))
+            if value is None:
+                continue
+            vs_bare = f"{value / bare:.2f}" if bare else "-"
+            vs_hand = f"{value / hand:.2f}" if hand else "-"
+            print(
+                f"| {scenario:34} | {name:16} | {value / 1000:7.2f} | {vs_bare:>7} | {vs_hand:>7} |"
+            )
+
+    ours = {s: results.get((s, "asgi-problems"), 0.0) for s in scenario_names}
+    print()
+    print("Targets (asgi-problems):")
+    bare = {s: results.get((s, "bare starlette"), 0.0) for s in scenario_names}
+    hand = {s: results.get((s, "hand-written"), 0.0) for s in scenario_names}
+    nf = ours["raised NotFound()"]
+    checks = [
+        ("success path vs bare", ours["200 JSON (success path)"] / bare["200 JSON (success path)"], 1.05),
+        ("NotFound() vs bare raised HTTPException", nf / bare["raised HTTPException(404)"], 1.0),
+        ("NotFound() vs bare router 404", nf / bare["router 404 (no route)"], 1.0),
+        ("NotFound() vs hand-written", nf / hand["raised NotFound()"], 1 / 1.3),
+        ("custom NotFound vs NotFound()", ours["raised NotFound(detail, 2 ext.)"] / nf, 1.2),
+        ("router 404 vs NotFound()", ours["router 404 (no route)"] / nf, 1.0),
+        ("router 405 vs NotFound()", ours["router 405"] / nf, 1.0),
+        ("500 without logging vs NotFound()", ours["unhandled 500, logging off"] / nf, 1.2),
+        ("500, NullHandler vs NotFound()", ours["unhandled 500"] / nf, float("nan")),
+        ("500, StreamHandler vs NotFound()", ours["unhandled 500, StreamHandler"] / nf, float("nan")),
+    ]  # fmt: skip
+    for label, ratio, limit in checks:
+        if limit != limit:  # nan: reported, no target (logging dominates)
+            print(f"  {label:40} {ratio:5.2f}  (logging-bound, reported)")
+        else:
+            verdict = "ok" if ratio <= limit * 1.02 else "MISSED"  # 2%: this machine's noise
+            print(f"  {label:40} {ratio:5.2f}  (target <= {limit:.2f}) {verdict}")
+    requests = 20_000 if quick else 100_000
+    early, late = await leak_check(requests)
+    print(
+        f"  memory held after 10% / 100% of {requests} error responses: {early:.1f} / {late:.1f} KiB"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main("--quick" in sys.argv))
