@@ -29,13 +29,17 @@ demo-fastapi: $(STAMP)
 	$(BIN)/uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples scripts
-	$(BIN)/ruff format --check src tests examples scripts
+	$(BIN)/ruff check src tests examples scripts benchmarks
+	$(BIN)/ruff format --check src tests examples scripts benchmarks
 	$(BIN)/mypy --strict src
 
 test: lint
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
+
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage dist build

@@ -11,6 +11,7 @@ measured in the same run. Peers are included when installed (the ``bench`` extra
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import os
@@ -101,18 +102,59 @@ def ours_app() -> Starlette:
     return app
 
 
-def peer_apps() -> dict[str, Starlette]:
-    """Peers, when their packages are installed (``pip install -e '.[bench]'``)."""
-    apps: dict[str, Starlette] = {}
+def fastapi_app() -> Any:
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    app.router.routes.extend(routes())  # the same plain Starlette route, no validation
+    return app
+
+
+def peer_apps() -> dict[str, ASGIApp]:
+    """FastAPI with and without asgi-problems, and the peers that are installed
+    (``pip install -e '.[bench]'``); each peer gets its one-line setup."""
     try:
-        import fastapi_problem.handler as fp_handler  # type: ignore[import-not-found]
+        import fastapi  # noqa: F401
     except ImportError:
-        pass
-    else:
-        app = Starlette(routes=routes())
-        fp_handler.add_exception_handler(app, fp_handler.new_exception_handler())
+        return {}
+    ours = fastapi_app()
+    install(ours)
+    apps: dict[str, ASGIApp] = {"bare fastapi": fastapi_app(), "asgi-problems+fa": ours}
+    with contextlib.suppress(ImportError):
+        import starlette_problem.handler as sp
+
+        app = bare_app()
+        sp.add_exception_handler(app)
+        apps["starlette-problem"] = app
+    with contextlib.suppress(ImportError):
+        import fastapi_problem.handler as fp
+
+        app = fastapi_app()
+        fp.add_exception_handler(app, fp.new_exception_handler())
         apps["fastapi-problem"] = app
+    with contextlib.suppress(ImportError):
+        import fastapi_problem_details as fpd
+
+        app = fastapi_app()
+        fpd.init_app(app)
+        apps["fastapi-problem-det."] = app
+    with contextlib.suppress(ImportError):
+        from fastapi_rfc9457.integration import add_problem_handlers
+
+        app = fastapi_app()
+        add_problem_handlers(app)
+        apps["fastapi-rfc9457"] = app
     return apps
+
+
+FASTAPI_APPS = {
+    "bare fastapi",
+    "asgi-problems+fa",
+    "fastapi-problem",
+    "fastapi-problem-det.",
+    "fastapi-rfc9457",
+}
 
 
 class Driver:
@@ -148,7 +190,10 @@ class Driver:
 
     async def once(self) -> int:
         # Each request gets its own scope, as a server would give it.
-        await self.app(dict(self.scope), self.receive, self.send)
+        try:
+            await self.app(dict(self.scope), self.receive, self.send)
+        except Exception:
+            pass
         return self.status
 
     async def run(self, n: int) -> float:
@@ -211,8 +256,8 @@ async def main(quick: bool) -> None:
     problem_logger.propagate = False
     problem_logger.addHandler(logging.NullHandler())
     # Starlette's own 500 path and peers log through these; keep them quiet too.
-    for name in ("uvicorn.error", "fastapi_problem"):
-        logging.getLogger(name).disabled = True
+    # Peers log through their own loggers or the root one: to nowhere, as ours.
+    logging.getLogger().addHandler(logging.NullHandler())
 
     def logging_to(handler: logging.Handler | None) -> Callable[[], None]:
         def setup() -> None:
@@ -229,11 +274,7 @@ async def main(quick: bool) -> None:
     for scenario, method, path, status in SCENARIOS:
         for name, app in apps.items():
             driver = Driver(app, method, path, logging_to(null))
-            try:
-                got = await driver.once()
-            except Exception:
-                continue  # bare Starlette re-raises the 500 to the server
-            if got == status:
+            if await driver.once() == status:
                 drivers[f"{scenario}|{name}"] = driver
     ours_500 = {
         "unhandled 500, logging off": logging_to(None),
@@ -257,12 +298,15 @@ async def main(quick: bool) -> None:
     scenario_names = [s[0] for s in SCENARIOS]
     scenario_names += ["unhandled 500, logging off", "unhandled 500, StreamHandler"]
     for scenario in scenario_names:
-        bare = results.get((scenario, "bare starlette"))
+        # FastAPI apps are compared with bare FastAPI, Starlette ones with bare Starlette.
+        bare_fa = results.get((scenario, "bare fastapi"))
+        bare_st = results.get((scenario, "bare starlette"))
         hand = results.get((scenario, "hand-written"))
         for name in apps:
             value = results.get((scenario, name))
             if value is None:
                 continue
+            bare = bare_fa if name in FASTAPI_APPS else bare_st
             vs_bare = f"{value / bare:.2f}" if bare else "-"
             vs_hand = f"{value / hand:.2f}" if hand else "-"
             print(
