@@ -334,3 +334,33 @@ def test_lifespan_and_websockets_still_work() -> None:
     assert denied.value.status_code == 403
     assert denied.value.headers["content-type"] == "application/problem+json"
     assert denied.value.json()["detail"] == "No sockets for you"
+
+
+async def test_success_path_sends_the_apps_own_messages() -> None:
+    inner_seen: list[Any] = []
+    outer_seen: list[Any] = []
+
+    def recording(app: ASGIApp) -> ASGIApp:
+        async def record(scope: Scope, receive: Receive, send: Send) -> None:
+            async def spy(message: Any) -> None:
+                inner_seen.append(message)
+                await send(message)
+
+            await app(scope, receive, spy)
+
+        return record
+
+    app = Starlette(routes=[Route("/ok", ok)], middleware=[Middleware(recording)])
+    install(app)
+
+    async def server_side(scope: Scope, receive: Receive, send: Send) -> None:
+        async def spy(message: Any) -> None:
+            outer_seen.append(message)
+            await send(message)
+
+        await app(scope, receive, spy)
+
+    async with client(server_side) as c:
+        assert (await c.get("/ok")).json() == {"ok": True}
+    assert len(outer_seen) == 2
+    assert all(a is b for a, b in zip(inner_seen, outer_seen, strict=True))

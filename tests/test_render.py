@@ -104,3 +104,14 @@ def test_non_ascii_is_escaped_and_round_trips() -> None:
 def test_problem_headers_follow_the_content_headers() -> None:
     _, headers, _ = render(NotFound(headers={"X-Trace": "abc"}))
     assert headers[2:] == ((b"x-trace", b"abc"),)
+
+
+def test_the_body_cache_stays_bounded() -> None:
+    from asgi_problems._render import _CACHE_SIZE, _plain_cache
+
+    for n in range(_CACHE_SIZE + 100):
+        render(NotFound(f"No user with id {n}"))
+    assert len(_plain_cache) <= _CACHE_SIZE
+    # A cached body is the same as a fresh one.
+    fresh = render(NotFound("No user with id 0"), instance=None)
+    assert json.loads(fresh[2])["detail"] == "No user with id 0"
