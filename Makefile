@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fastapi test lint bench clean
+.PHONY: demo demo-fastapi demo-gateway test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ demo-fastapi: $(STAMP)
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' 'http://127.0.0.1:8000/notes?limit=0'"
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' -d '{\"text\": \"\"}' http://127.0.0.1:8000/notes"
 	$(BIN)/uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8000
+
+demo-gateway: $(STAMP)
+	@echo "Serving the upstream on :8001 and the gateway (examples/gateway.py) on :8000 -- try:"
+	@echo "  curl -i http://127.0.0.1:8000/quotes/apple"
+	@echo "  curl -i http://127.0.0.1:8000/quotes/kiwi"
+	@echo "  curl -i http://127.0.0.1:8000/quotes/broken"
+	@echo "  curl -i http://127.0.0.1:8000/quotes/slow"
+	$(BIN)/uvicorn examples.gateway:upstream --host 127.0.0.1 --port 8001 --log-level warning & \
+	trap "kill $$!" EXIT; $(BIN)/uvicorn examples.gateway:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples scripts benchmarks

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import httpx
 import pytest
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, serve
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, free_port, serve
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 AUTH = {"Authorization": "Bearer demo-token"}
@@ -122,3 +122,30 @@ async def test_fastapi_example(fastapi_notes: ModuleType) -> None:
     document = fastapi_notes.app.openapi()
     put = document["paths"]["/notes/{note_id}"]["put"]["responses"]
     assert {"401", "404", "409", "422"} <= set(put)
+
+
+async def test_gateway_against_real_servers() -> None:
+    gateway = load("gateway")
+    with serve(gateway.upstream, timeout_graceful_shutdown=1) as upstream_url:
+        with serve(gateway.make_gateway(upstream_url, timeout=0.5)) as gateway_url:
+            async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as c:
+                priced = await c.get("/quotes/apple")
+                missing = await c.get("/quotes/kiwi")
+                broken = await c.get("/quotes/broken")
+                slow = await c.get("/quotes/slow")
+    assert priced.json() == {"sku": "apple", "price": "1.20", "currency": "EUR"}
+    assert_problem(missing, 404, detail="No price for 'kiwi'.", sku="kiwi", instance="/quotes/kiwi")
+    assert_problem(broken, 502, title="Bad Gateway", upstream="prices")
+    assert_problem(slow, 504, title="Gateway Timeout", upstream="prices")
+    for response in (broken, slow):
+        assert "127.0.0.1" not in response.text and "locked" not in response.text
+
+
+async def test_gateway_with_its_upstream_down() -> None:
+    gateway = load("gateway")
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with serve(gateway.make_gateway(nobody)) as gateway_url:
+        async with httpx.AsyncClient(base_url=gateway_url) as c:
+            response = await c.get("/quotes/apple")
+    assert_problem(response, 502, upstream="prices")
+    assert str(nobody.rsplit(":", 1)[1]) not in response.text

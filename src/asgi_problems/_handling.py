@@ -22,7 +22,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from ._exceptions import InternalServerError
+from ._exceptions import BadGateway, InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._problem import Problem
 from ._render import render
@@ -62,10 +62,6 @@ def _unwrap(exc: Exception) -> Exception:
 
 
 _UNSEEN = object()
-
-
-def _identity(exc: Problem) -> Problem:
-    return exc
 
 
 def from_http_exception(exc: HTTPException) -> Problem:
@@ -132,21 +128,38 @@ class ProblemHandler:
         instance: bool = False,
         on_problem: OnProblem | None = None,
         reraise: bool = False,
+        pass_upstream_detail: bool = False,
     ) -> None:
         self.debug = debug
+        self.pass_upstream_detail = pass_upstream_detail
         self.instance = instance
         self.on_problem = on_problem
         self.reraise = reraise
         self._translators: dict[type[BaseException], Translator] = {
-            Problem: _identity,
+            Problem: self._own_problem,
             HTTPException: from_http_exception,
         }
+        self._httpx_loaded = False
         for key, target in (mapping or {}).items():
             if not (isinstance(key, type) and issubclass(key, BaseException)):
                 raise TypeError(f"mapping keys must be exception classes, not {key!r}")
             self._translators[key] = _translator(target)
         # Exception type -> translator found along its MRO (None: a crash).
         self._cache: dict[type[BaseException], Translator | None] = {}
+
+    def _own_problem(self, exc: Problem) -> Problem:
+        if exc._upstream is None:
+            return exc
+        # A problem an upstream answered with, re-raised here (raise_for_problem).
+        named: dict[str, Any] = {"upstream": exc._upstream} if exc._upstream else {}
+        if exc.status >= 500:
+            # Its failure is ours to report as a bad gateway, in our own words.
+            return BadGateway(exc.detail if self.pass_upstream_detail else None, **named)
+        # A 4xx says the client's request can't be served, which stays true here;
+        # only its instance, a URI of the upstream's, is dropped.
+        local = copy.copy(exc)
+        local.instance = None
+        return local
 
     def handled_types(self) -> tuple[type[BaseException], ...]:
         """The exception classes this handler translates (Problem, HTTPException, mapped)."""
@@ -167,6 +180,14 @@ class ProblemHandler:
         found = self._cache.get(exc_type, _UNSEEN)
         if found is not _UNSEEN:
             return found  # type: ignore[return-value]
+        if not self._httpx_loaded and exc_type.__module__.partition(".")[0] == "httpx":
+            # First httpx exception: learn its mapping now, so that the core never
+            # has to import httpx for apps that don't use it.
+            self._httpx_loaded = True
+            from .integrations.httpx import default_mapping
+
+            for key, translator in default_mapping().items():
+                self._translators.setdefault(key, translator)
         found = None
         for cls in exc_type.__mro__:
             if cls in self._translators:

@@ -31,6 +31,7 @@ def install(
     instance: bool = False,
     on_problem: OnProblem | None = None,
     reraise: bool = False,
+    pass_upstream_detail: bool = False,
 ) -> None:
     """Make every error of a Starlette or FastAPI ``app`` an RFC 9457 problem response.
 
@@ -43,7 +44,12 @@ def install(
             "wrap any other ASGI app in ProblemMiddleware(app) instead"
         )
     handler = ProblemHandler(
-        debug=debug, mapping=mapping, instance=instance, on_problem=on_problem, reraise=reraise
+        debug=debug,
+        mapping=mapping,
+        instance=instance,
+        on_problem=on_problem,
+        reraise=reraise,
+        pass_upstream_detail=pass_upstream_detail,
     )
     _install(app, handler)
 

@@ -30,10 +30,16 @@ class ProblemMiddleware:
         instance: bool = False,
         on_problem: OnProblem | None = None,
         reraise: bool = False,
+        pass_upstream_detail: bool = False,
     ) -> None:
         self.app = app
         self._handler = ProblemHandler(
-            debug=debug, mapping=mapping, instance=instance, on_problem=on_problem, reraise=reraise
+            debug=debug,
+            mapping=mapping,
+            instance=instance,
+            on_problem=on_problem,
+            reraise=reraise,
+            pass_upstream_detail=pass_upstream_detail,
         )
         if isinstance(app, Starlette):
             # Imported here: _install builds on this module.

@@ -52,6 +52,12 @@ class Problem(Exception):
     detail: str | None = None
     instance: str | None = None
 
+    # The httpx.Response that asgi_problems.client read this problem from, if any.
+    response: Any = None
+    # Set by asgi_problems.client on problems read from an upstream's response (its
+    # name, or ""), so that a gateway does not pass an upstream's 5xx on as its own.
+    _upstream: str | None = None
+
     # Filled in by the subclasses of _exceptions.py: status -> class.
     _by_status: ClassVar[dict[int, builtins.type[Problem]]] = {}
 

@@ -1,0 +1,132 @@
+"""Reading problems back on the client side, for httpx users.
+
+    from asgi_problems.client import raise_for_problem
+
+    response = await client.get("/users/42")
+    raise_for_problem(response)          # raises NotFound(...) for a 404
+
+Or once per client, with event hooks that raise for every error response::
+
+    httpx.AsyncClient(event_hooks=async_event_hooks(upstream="users"))
+
+Needs the ``httpx`` extra.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from ._problem import Problem
+from ._render import STANDARD_MEMBERS
+
+__all__ = ["UPSTREAM_KEY", "async_event_hooks", "event_hooks", "raise_for_problem"]
+
+UPSTREAM_KEY = "asgi_problems.upstream"
+"""The httpx request extension that names the upstream a request goes to."""
+
+
+def _is_json(content_type: str) -> tuple[bool, bool]:
+    """(is JSON at all, is problem+json) for a Content-Type header value."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    problem = media_type == "application/problem+json"
+    return problem or media_type == "application/json", problem
+
+
+def _parse(response: httpx.Response) -> dict[str, Any] | None:
+    """The problem members of an error body, or None if it is not a problem."""
+    is_json, is_problem = _is_json(response.headers.get("content-type", ""))
+    if not is_json:
+        return None
+    try:
+        body = json.loads(response.content)
+    except ValueError:  # JSONDecodeError and bad UTF-8 alike
+        return None
+    if not isinstance(body, dict):
+        return None
+    # Plain JSON counts only when it carries RFC 9457 members.
+    if not is_problem and not STANDARD_MEMBERS.intersection(body):
+        return None
+    return body
+
+
+def raise_for_problem(response: httpx.Response, *, upstream: str | None = None) -> None:
+    """Raise the Problem subclass of an error response; return None for 1xx-3xx.
+
+    Type, title, detail, instance and extension members come from a problem body
+    (``application/problem+json``, or ``application/json`` with RFC 9457 members);
+    a body that is not a problem, or is malformed, gives the status's class with
+    its documented description. The response is kept as ``exc.response``.
+    ``upstream`` names the service for a gateway's problems (see ``install()``).
+    """
+    status = response.status_code
+    if status < 400:
+        return
+    if status > 599:
+        raise ValueError(f"not an HTTP status code: {status!r}")
+    try:
+        body = _parse(response) or {}
+    except httpx.ResponseNotRead:
+        # A streamed response nobody read: read it here when we can (sync streams);
+        # an async one must be read first (``await response.aread()``).
+        try:
+            response.read()
+        except (RuntimeError, httpx.StreamError):
+            body = {}
+        else:
+            body = _parse(response) or {}
+
+    def text(name: str) -> str | None:
+        value = body.get(name)
+        return value if isinstance(value, str) else None
+
+    problem = Problem._for_any_status(status, text("detail"))
+    for name in ("type", "title", "instance"):
+        value = text(name)
+        if value is not None:
+            setattr(problem, name, value)
+    # Set after construction: a member named like a keyword argument ("headers")
+    # must stay an extension.
+    problem.extensions.update((k, v) for k, v in body.items() if k not in STANDARD_MEMBERS)
+    problem.response = response
+    problem._upstream = upstream or ""
+    raise problem
+
+
+def _stamp(upstream: str | None) -> Callable[[httpx.Request], None]:
+    def stamp(request: httpx.Request) -> None:
+        if upstream:
+            request.extensions[UPSTREAM_KEY] = upstream
+
+    return stamp
+
+
+def event_hooks(*, upstream: str | None = None) -> dict[str, list[Callable[..., Any]]]:
+    """Event hooks for ``httpx.Client``: every 4xx/5xx response raises its Problem."""
+
+    def check(response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            response.read()
+            raise_for_problem(response, upstream=upstream)
+
+    return {"request": [_stamp(upstream)], "response": [check]}
+
+
+def async_event_hooks(
+    *, upstream: str | None = None
+) -> dict[str, list[Callable[..., Awaitable[None]]]]:
+    """Event hooks for ``httpx.AsyncClient``: every 4xx/5xx response raises its Problem."""
+    stamp = _stamp(upstream)
+
+    async def astamp(request: httpx.Request) -> None:
+        stamp(request)
+
+    async def check(response: httpx.Response) -> None:
+        if response.status_code >= 400:
+            await response.aread()
+            raise_for_problem(response, upstream=upstream)
+
+    return {"request": [astamp], "response": [check]}
