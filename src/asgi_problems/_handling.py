@@ -24,8 +24,10 @@ from starlette.websockets import WebSocket
 
 from ._exceptions import BadGateway, InternalServerError
 from ._headers import RawHeaders, encode_headers
+from ._negotiate import JSON, accept_of, choose
 from ._problem import Problem
 from ._render import render
+from ._status import type_slug
 
 logger = logging.getLogger("asgi_problems")
 
@@ -129,9 +131,13 @@ class ProblemHandler:
         on_problem: OnProblem | None = None,
         reraise: bool = False,
         pass_upstream_detail: bool = False,
+        negotiate: bool = True,
+        type_base: str | None = None,
     ) -> None:
         self.debug = debug
         self.pass_upstream_detail = pass_upstream_detail
+        self.negotiate = negotiate
+        self.type_base = type_base
         self.instance = instance
         self.on_problem = on_problem
         self.reraise = reraise
@@ -305,11 +311,23 @@ class ProblemHandler:
             # 204/304 and friends carry no body, so no problem either.
             return exc.status_code, encode_headers(exc.headers, strict=False), b"", None
         exc, problem, crashed, extra = await self._handle(scope, exc, conn)
-        instance = scope.get("path") if self.instance else None
-        status, headers, body = render(problem, instance=instance, extra=extra)
+        status, headers, body = render(
+            problem,
+            instance=scope.get("path") if self.instance else None,
+            extra=extra,
+            form=choose(accept_of(scope.get("headers", ()))) if self.negotiate else JSON,
+            type_uri=self.type_uri(problem),
+            vary=self.negotiate,
+        )
         if scope.get("method") == "HEAD":
             body = b""
         return status, headers, body, self._finish(exc, crashed)
+
+    def type_uri(self, problem: Problem) -> str | None:
+        """With ``type_base``, the type URI of a problem that has none of its own."""
+        if self.type_base is None or problem.type != "about:blank":
+            return None
+        return self.type_base + type_slug(problem.status)
 
     async def respond(self, scope: Scope, send: Send, exc: Exception) -> None:
         """Send the problem response for ``exc``; re-raise it afterwards if configured."""

@@ -6,17 +6,21 @@ import importlib
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import ModuleType
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Host, Mount, Router
+from starlette.routing import BaseRoute, Host, Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ._exceptions import NotFound
+from ._formats import encode_html
 from ._handling import MappingTarget, OnProblem, Prepared, ProblemHandler
 from ._middleware import ProblemMiddleware
+from ._status import STATUSES, type_slug
 
 _INSTALLED = "_asgi_problems_handler"
 # Exception handlers from these packages are framework defaults we may replace.
@@ -32,6 +36,9 @@ def install(
     on_problem: OnProblem | None = None,
     reraise: bool = False,
     pass_upstream_detail: bool = False,
+    negotiate: bool = True,
+    type_base: str | None = None,
+    serve_types: bool = False,
 ) -> None:
     """Make every error of a Starlette or FastAPI ``app`` an RFC 9457 problem response.
 
@@ -50,8 +57,37 @@ def install(
         on_problem=on_problem,
         reraise=reraise,
         pass_upstream_detail=pass_upstream_detail,
+        negotiate=negotiate,
+        type_base=type_base,
     )
+    if serve_types:
+        _serve_types(app, type_base)
     _install(app, handler)
+
+
+def _serve_types(app: Starlette, type_base: str | None) -> None:
+    # RFC 9457 asks that type URIs lead to documentation: serve a page for each.
+    path = urlsplit(type_base or "").path
+    if not path.startswith("/") or not path.endswith("/") or path == "/":
+        raise ValueError(
+            f"serve_types needs a type_base whose path is a folder of its own, such as "
+            f"'https://api.example.com/problems/', not {type_base!r}"
+        )
+    if getattr(app, _INSTALLED, None) is not None:
+        return  # install() will refuse this second call
+    slugs = {type_slug(code): code for code in STATUSES if code >= 400}
+
+    async def type_page(request: Request) -> Response:
+        code = slugs.get(request.path_params["slug"])
+        if code is None:
+            raise NotFound(f"There is no problem type {request.path_params['slug']!r}.")
+        info = STATUSES[code]
+        page = encode_html(code, info.title, info.description)
+        return Response(page, media_type="text/html; charset=utf-8")
+
+    app.router.routes.append(
+        Route(path + "{slug}", type_page, methods=["GET"], include_in_schema=False)
+    )
 
 
 def _fastapi_integration(app: Starlette) -> ModuleType | None:

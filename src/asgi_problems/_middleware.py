@@ -31,6 +31,8 @@ class ProblemMiddleware:
         on_problem: OnProblem | None = None,
         reraise: bool = False,
         pass_upstream_detail: bool = False,
+        negotiate: bool = True,
+        type_base: str | None = None,
     ) -> None:
         self.app = app
         self._handler = ProblemHandler(
@@ -40,6 +42,8 @@ class ProblemMiddleware:
             on_problem=on_problem,
             reraise=reraise,
             pass_upstream_detail=pass_upstream_detail,
+            negotiate=negotiate,
+            type_base=type_base,
         )
         if isinstance(app, Starlette):
             # Imported here: _install builds on this module.

@@ -1,4 +1,4 @@
-"""Problem -> (status, headers, body): the RFC 9457 JSON encoding. Pure; knows no ASGI."""
+"""Problem -> (status, headers, body): RFC 9457 JSON, or XML or HTML. Pure; knows no ASGI."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from enum import Enum
 from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
+from ._formats import encode_html, encode_xml
 from ._headers import RawHeaders
+from ._negotiate import HTML, JSON, XML
 from ._problem import Problem
 
 CONTENT_TYPE = b"application/problem+json"
@@ -80,13 +82,18 @@ def _json(value: Any) -> str:
 
 
 def encode_body(
-    problem: Problem, instance: str | None = None, extra: Mapping[str, Any] | None = None
+    problem: Problem,
+    instance: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    type_uri: str | None = None,
 ) -> bytes:
     """The JSON body: standard members first; extensions never replace them.
 
     Written member by member, which is several times faster than encoding a dict.
     """
     type_, title, status, detail = problem.type, problem.title, problem.status, problem.detail
+    if type_uri is not None:
+        type_ = type_uri
     if type(type_) is str and type(title) is str and type(status) is int and type(detail) is str:
         text = f'{{"type":{_quote(type_)},"title":{_quote(title)},"status":{status},"detail":{_quote(detail)}'
     else:  # someone assigned odd values to the attributes after construction
@@ -122,23 +129,84 @@ _CACHE_SIZE = 512
 _plain_cache: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
 
 
+def _members(
+    problem: Problem, instance: str | None, extra: Mapping[str, Any] | None, type_uri: str
+) -> dict[str, Any]:
+    """The members in order, JSON-safe, for the forms that are not JSON."""
+    members: dict[str, Any] = {
+        "type": type_uri,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    instance = problem.instance if problem.instance is not None else instance
+    if instance is not None:
+        members["instance"] = instance
+    for source in (problem.extensions, extra or {}):
+        for key, value in source.items():
+            members.setdefault(str(key), value)
+    safe: dict[str, Any] = _safe(members, 0, frozenset())
+    return safe
+
+
 def render(
-    problem: Problem, *, instance: str | None = None, extra: Mapping[str, Any] | None = None
+    problem: Problem,
+    *,
+    instance: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    form: str = JSON,
+    type_uri: str | None = None,
+    vary: bool = False,
 ) -> tuple[int, RawHeaders, bytes]:
-    """Encode ``problem`` as an HTTP response: status, raw headers and body bytes."""
+    """Encode ``problem`` as an HTTP response: status, raw headers and body bytes.
+
+    ``form`` is JSON, XML or HTML (see _negotiate); ``type_uri`` replaces the
+    problem's type; ``vary`` adds ``Vary: Accept`` for negotiated responses.
+    """
+    if type_uri is None:
+        type_uri = problem.type
     plain = not problem.extensions and problem.instance is None and instance is None and not extra
     if plain:
-        key = (problem.type, problem.title, problem.status, problem.detail, problem._raw_headers)
+        key = (
+            type_uri,
+            problem.title,
+            problem.status,
+            problem.detail,
+            problem._raw_headers,
+            form,
+            vary,
+        )
         cached = _plain_cache.get(key)
         if cached is not None:
             return cached
-    body = encode_body(problem, instance, extra)
+    if form == JSON:
+        body = encode_body(problem, instance, extra, type_uri)
+    elif form == XML:
+        body = encode_xml(_members(problem, instance, extra, type_uri))
+    else:
+        body = encode_html(problem.status, str(problem.title), str(problem.detail))
     headers: RawHeaders = (
-        (b"content-type", CONTENT_TYPE),
+        (b"content-type", _CONTENT_TYPES[form]),
         (b"content-length", str(len(body)).encode("ascii")),
+        *_EXTRA_HEADERS[form, vary],
         *problem._raw_headers,
     )
     result = problem.status, headers, body
     if plain and len(_plain_cache) < _CACHE_SIZE:
         _plain_cache[key] = result
     return result
+
+
+_CONTENT_TYPES = {
+    JSON: CONTENT_TYPE,
+    XML: b"application/problem+xml",
+    HTML: b"text/html; charset=utf-8",
+}
+_VARY = (b"vary", b"Accept")
+# The page shows text only; tell the browser to run and fetch nothing from it.
+_CSP = (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'")
+_EXTRA_HEADERS: dict[tuple[str, bool], RawHeaders] = {
+    (form, vary): ((_VARY,) if vary else ()) + ((_CSP,) if form == HTML else ())
+    for form in (JSON, XML, HTML)
+    for vary in (False, True)
+}

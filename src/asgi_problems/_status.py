@@ -162,3 +162,12 @@ STATUSES: Mapping[int, StatusInfo] = MappingProxyType(
     {code: StatusInfo(code, title, description) for code, title, description in _TABLE}
 )
 """Every known HTTP status code, read-only: ``STATUSES[404].description``."""
+
+
+def type_slug(code: int) -> str:
+    """The last segment of a problem type URI for ``code``: 404 -> "not-found"."""
+    info = STATUSES.get(code)
+    title = info.title if info else ("client-error" if code < 500 else "server-error")
+    return "-".join(
+        "".join(c if c.isalnum() else " " for c in title.replace("'", "")).lower().split()
+    )

@@ -1,0 +1,167 @@
+"""Content negotiation (JSON, XML, HTML) and problem type URIs."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import pytest
+from _support import NOT_FOUND_DETAIL, assert_problem, client
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from asgi_problems import STATUSES, Forbidden, NotFound, Problem, install
+from asgi_problems._negotiate import HTML, JSON, XML, choose
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
+NS = "{urn:ietf:rfc:7807}"
+HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
+
+
+@pytest.mark.parametrize(
+    ("accept", "form"),
+    [
+        ("", JSON),
+        ("*/*", JSON),
+        ("application/json", JSON),
+        ("application/problem+json", JSON),
+        ("application/problem+xml", XML),
+        ("application/xml", XML),
+        ("application/*", JSON),  # a tie: JSON first
+        (BROWSER, HTML),
+        ("text/html", HTML),
+        ("text/html;q=0.5, application/json", JSON),
+        ("text/html, application/problem+json;q=0.1", HTML),
+        ("image/png", JSON),  # nothing we offer is acceptable: JSON anyway
+        ("text/html;q=oops, application/json", JSON),
+        ("garbage, ;;;, /", JSON),
+        ("TEXT/HTML", HTML),
+    ],
+)
+def test_choose(accept: str, form: str) -> None:
+    assert choose(accept.encode()) == form
+
+
+async def missing(request: Request) -> Response:
+    raise NotFound(
+        HOSTILE,
+        balance=30,
+        accounts=["https://example.net/account/1", "https://example.net/account/2"],
+        owner={"name": "Ada", "vip": True, "note": None},
+        **{"bad name": "skipped", "ctrl": "a\x00b"},
+    )
+
+
+async def plain(request: Request) -> Response:
+    raise Forbidden()
+
+
+def make_app(**options: Any) -> Starlette:
+    app = Starlette(routes=[Route("/missing", missing), Route("/plain", plain)])
+    install(app, **options)
+    return app
+
+
+async def test_xml_form() -> None:
+    async with client(make_app()) as c:
+        r = await c.get("/missing", headers={"Accept": "application/problem+xml"})
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+xml"
+    assert int(r.headers["content-length"]) == len(r.content)
+    assert r.headers["vary"] == "Accept"
+    root = ET.fromstring(r.content)
+    assert root.tag == f"{NS}problem"
+    assert [child.tag.removeprefix(NS) for child in root] == [
+        "type", "title", "status", "detail", "balance", "accounts", "owner", "ctrl",
+    ]  # fmt: skip
+    assert root.findtext(f"{NS}detail") == HOSTILE
+    assert root.findtext(f"{NS}status") == "404"
+    accounts = root.find(f"{NS}accounts")
+    assert accounts is not None
+    assert [i.text for i in accounts] == [
+        "https://example.net/account/1",
+        "https://example.net/account/2",
+    ]
+    owner = root.find(f"{NS}owner")
+    assert owner is not None
+    assert [(c.tag.removeprefix(NS), c.text) for c in owner] == [
+        ("name", "Ada"), ("vip", "true"), ("note", None),
+    ]  # fmt: skip
+    assert root.findtext(f"{NS}ctrl") == "a\ufffdb"
+
+
+async def test_html_form_for_browsers_is_escaped() -> None:
+    async with client(make_app()) as c:
+        r = await c.get("/missing", headers={"Accept": BROWSER})
+        head = await c.head("/missing", headers={"Accept": BROWSER})
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert int(r.headers["content-length"]) == len(r.content)
+    assert "<script" not in r.text and "<img" not in r.text
+    assert "&lt;script&gt;" in r.text
+    assert "<title>404 Not Found</title>" in r.text
+    assert "balance" not in r.text  # only status, title and detail
+    assert head.content == b"" and head.headers["content-type"].startswith("text/html")
+
+
+async def test_json_stays_the_default_and_varies_on_accept() -> None:
+    async with client(make_app()) as c:
+        r = await c.get("/plain")
+        also = await c.get("/plain", headers={"Accept": "*/*"})
+    assert_problem(r, 403)
+    assert r.headers["vary"] == "Accept"
+    assert also.content == r.content
+
+
+async def test_negotiation_can_be_turned_off() -> None:
+    async with client(make_app(negotiate=False)) as c:
+        r = await c.get("/plain", headers={"Accept": BROWSER})
+    assert_problem(r, 403)
+    assert "vary" not in r.headers
+
+
+async def test_type_base_gives_each_status_a_type_uri() -> None:
+    class OutOfCredit(Forbidden):
+        type = "https://example.com/probs/out-of-credit"
+
+    async def own(request: Request) -> Response:
+        raise OutOfCredit()
+
+    async def teapot(request: Request) -> Response:
+        raise Problem(status=418)
+
+    app = Starlette(routes=[Route("/own", own), Route("/teapot", teapot)])
+    install(app, type_base="https://api.example.com/problems/")
+    async with client(app) as c:
+        unknown = await c.get("/nowhere")
+        custom = await c.get("/own")
+        tea = await c.get("/teapot")
+    assert_problem(unknown, 404, type="https://api.example.com/problems/not-found")
+    assert_problem(custom, 403, type="https://example.com/probs/out-of-credit")
+    assert_problem(tea, 418, type="https://api.example.com/problems/im-a-teapot")
+
+
+async def test_type_pages_are_served() -> None:
+    app = Starlette(routes=[Route("/plain", plain)])
+    install(app, type_base="https://api.example.com/problems/", serve_types=True)
+    async with client(app) as c:
+        page = await c.get("/problems/not-found")
+        other = await c.get("/problems/uri-too-long")
+        unknown = await c.get("/problems/no-such-thing")
+        problem = await c.get("/plain")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "404 Not Found" in page.text and NOT_FOUND_DETAIL in page.text
+    assert STATUSES[414].description in other.text
+    assert_problem(unknown, 404, type="https://api.example.com/problems/not-found")
+    assert "no-such-thing" in unknown.json()["detail"]
+    assert_problem(problem, 403, type="https://api.example.com/problems/forbidden")
+
+
+@pytest.mark.parametrize("base", [None, "https://api.example.com/", "urn:problems:", "/problems"])
+def test_serve_types_needs_a_folder(base: str | None) -> None:
+    with pytest.raises(ValueError, match="folder"):
+        install(Starlette(), type_base=base, serve_types=True)
