@@ -60,21 +60,24 @@ def install(
         negotiate=negotiate,
         type_base=type_base,
     )
-    if serve_types:
-        _serve_types(app, type_base)
+    pages = _type_pages_path(type_base) if serve_types else None
     _install(app, handler)
+    if pages is not None:
+        _add_type_pages(app, pages)
 
 
-def _serve_types(app: Starlette, type_base: str | None) -> None:
-    # RFC 9457 asks that type URIs lead to documentation: serve a page for each.
+def _type_pages_path(type_base: str | None) -> str:
     path = urlsplit(type_base or "").path
     if not path.startswith("/") or not path.endswith("/") or path == "/":
         raise ValueError(
             f"serve_types needs a type_base whose path is a folder of its own, such as "
             f"'https://api.example.com/problems/', not {type_base!r}"
         )
-    if getattr(app, _INSTALLED, None) is not None:
-        return  # install() will refuse this second call
+    return path
+
+
+def _add_type_pages(app: Starlette, path: str) -> None:
+    # RFC 9457 asks that type URIs lead to documentation: serve a page for each.
     slugs = {type_slug(code): code for code in STATUSES if code >= 400}
 
     async def type_page(request: Request) -> Response:
