@@ -24,6 +24,13 @@ def test_readme_status_table_is_in_sync() -> None:
     assert gen_docs().render_readme(readme) == readme, "run: python scripts/gen_docs.py"
 
 
+def test_status_codes_doc_is_in_sync() -> None:
+    doc = (ROOT / "docs" / "status-codes.md").read_text(encoding="utf-8")
+    assert gen_docs().status_doc() == doc, "run: python scripts/gen_docs.py"
+    for code, info in STATUSES.items():
+        assert f"| {code} | {info.title} |" in doc and info.description in doc
+
+
 def test_table_lists_every_error_code_with_its_description() -> None:
     table = gen_docs().status_table()
     for code, info in STATUSES.items():
