@@ -49,6 +49,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/compare.py
 
 dist: $(STAMP)
 	rm -rf dist
