@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from asgi_problems import Conflict, NotFound, Unauthorized, install, problem_responses
@@ -33,6 +34,7 @@ class VersionConflict(Conflict):
 
     type = "https://notes.example/problems/version-conflict"
     title = "The note was changed by someone else."
+    current_version: int  # an extension member, documented in OpenAPI
 
 
 class NoteMissing(LookupError):
@@ -60,8 +62,13 @@ store = Store()
 store.add(NoteIn(text="Buy milk"))
 
 
-def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-    if authorization != f"Bearer {TOKEN}":
+bearer = HTTPBearer(auto_error=False, description="Use the token demo-token.")
+
+
+def require_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    if credentials is None or credentials.credentials != TOKEN:
         raise Unauthorized(
             "Send 'Authorization: Bearer demo-token'.",
             headers={"WWW-Authenticate": 'Bearer realm="notes"'},

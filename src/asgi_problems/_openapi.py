@@ -5,7 +5,9 @@ Pure data over dicts: nothing here imports FastAPI.
 
 from __future__ import annotations
 
+import inspect
 import json
+import typing
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -79,31 +81,128 @@ def validation_problem_schema() -> dict[str, Any]:
     }
 
 
-def _response(code: int, schema: str) -> dict[str, Any]:
-    return {
+# Headers a problem of these statuses carries (when given), documented on its response.
+_HEADERS = {
+    401: ("WWW-Authenticate", "How to authenticate, when the server says."),
+    405: ("Allow", "The methods the resource supports."),
+    429: ("Retry-After", "Seconds (or an HTTP date) to wait before trying again, when known."),
+    503: ("Retry-After", "Seconds (or an HTTP date) to wait before trying again, when known."),
+}
+
+
+def _response(code: int, schema: dict[str, Any]) -> dict[str, Any]:
+    response: dict[str, Any] = {
         "description": STATUSES[code].description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _REF + schema}}},
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
     }
+    if code in _HEADERS:
+        name, description = _HEADERS[code]
+        response["headers"] = {name: {"description": description, "schema": {"type": "string"}}}
+    return response
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": _REF + name}
+
+
+def class_schema(cls: type[Problem]) -> dict[str, Any]:
+    """The schema of one Problem class: the base schema, narrowed by what the class fixes.
+
+    A subclass of yours documents its ``type`` and ``title`` as constants, and its
+    annotated class attributes as extension members (required unless they have a
+    default), e.g. ``balance: int``.
+    """
+    if cls.status == 422 and not _is_users(cls):
+        return _ref(VALIDATION_SCHEMA)
+    if not _is_users(cls):
+        return _ref(PROBLEM_SCHEMA)
+    properties: dict[str, Any] = {"status": {"type": "integer", "const": cls.status}}
+    if cls.type != "about:blank":
+        properties["type"] = {"type": "string", "const": cls.type}
+    if cls.title is not None:
+        properties["title"] = {"type": "string", "const": cls.title}
+    required = []
+    for name, hint in _extension_hints(cls).items():
+        properties[name] = _type_schema(hint)
+        if not any(name in klass.__dict__ for klass in cls.__mro__):
+            required.append(name)
+    schema: dict[str, Any] = {
+        "title": cls.__name__,
+        "allOf": [_ref(PROBLEM_SCHEMA)],
+        "type": "object",
+        "properties": properties,
+    }
+    if cls.__doc__:
+        schema["description"] = " ".join(cls.__doc__.split())
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _is_users(cls: type[Problem]) -> bool:
+    return not cls.__module__.startswith("asgi_problems.")
+
+
+def _extension_hints(cls: type[Problem]) -> dict[str, Any]:
+    """Annotated attributes of the user's own classes in ``cls``'s MRO."""
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        if isinstance(klass, type) and issubclass(klass, Problem) and _is_users(klass):
+            names += [n for n in inspect.get_annotations(klass) if n not in names]
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception:  # an annotation that can't be resolved: document it as anything
+        hints = {}
+    return {
+        name: hints.get(name, Any)
+        for name in names
+        if not name.startswith("_") and name not in _RESERVED
+        and typing.get_origin(hints.get(name)) is not typing.ClassVar
+    }  # fmt: skip
+
+
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "headers", "extensions"})
+
+
+def _type_schema(hint: Any) -> dict[str, Any]:
+    """JSON Schema of an annotation, through pydantic where it is installed (FastAPI's)."""
+    if hint is Any:
+        return {}
+    try:
+        from pydantic import TypeAdapter
+
+        schema: dict[str, Any] = TypeAdapter(hint).json_schema()
+    except Exception:  # no pydantic, or a type it can't describe
+        return {}
+    # A schema that needs definitions of its own is documented as anything.
+    return {} if "$defs" in schema else schema
 
 
 def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI responses for a route's ``responses=``: ``problem_responses(404, Conflict)``.
+    """OpenAPI responses for a route's ``responses=``: ``problem_responses(404, OutOfCredit)``.
 
-    Each is documented as ``application/problem+json`` with the status's description.
+    Each is documented as ``application/problem+json`` with the status's description,
+    the headers such problems carry, and for a class of yours its type, title and
+    annotated extension members. Several classes of one status are alternatives.
     """
     responses: dict[int | str, dict[str, Any]] = {}
     for item in problems:
         if isinstance(item, type) and issubclass(item, Problem):
-            code = item.status
+            code, schema = item.status, class_schema(item)
         elif isinstance(item, int) and not isinstance(item, bool) and 400 <= item <= 599:
             if item not in STATUSES:
                 raise ValueError(f"status {item!r} is not in asgi_problems.STATUSES")
             code = item
+            schema = _ref(VALIDATION_SCHEMA if code == 422 else PROBLEM_SCHEMA)
         else:
             raise TypeError(
                 f"problem_responses() takes status codes or Problem classes, not {item!r}"
             )
-        responses[code] = _response(code, VALIDATION_SCHEMA if code == 422 else PROBLEM_SCHEMA)
+        if code in responses:
+            media = responses[code]["content"][PROBLEM_MEDIA_TYPE]
+            media["schema"] = {"anyOf": [*media["schema"].get("anyOf", [media["schema"]]), schema]}
+        else:
+            responses[code] = _response(code, schema)
     return responses
 
 
@@ -116,6 +215,7 @@ def patch_openapi(document: dict[str, Any]) -> dict[str, Any]:
         for operation in path_item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 _patch_responses(operation["responses"])
+                _add_generic(operation)
     # FastAPI's own validation schemas go once nothing points to them any more.
     if _REF + "HTTPValidationError" not in json.dumps(document.get("paths", {})):
         schemas.pop("HTTPValidationError", None)
@@ -124,12 +224,23 @@ def patch_openapi(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+def _add_generic(operation: dict[str, Any]) -> None:
+    # What any operation can answer, unless the route documents it itself: a crash
+    # (500, documented exactly rather than as a catch-all "default" or "5XX", which
+    # would hide every undocumented problem from validators and generated clients)
+    # and, with a request body, FastAPI's 400 for a body it cannot parse.
+    responses = operation["responses"]
+    if "requestBody" in operation:
+        responses.setdefault("400", _response(400, _ref(PROBLEM_SCHEMA)))
+    responses.setdefault("500", _response(500, _ref(PROBLEM_SCHEMA)))
+
+
 def _patch_responses(responses: MutableMapping[str, Any]) -> None:
     for code, response in responses.items():
         content = response.get("content", {})
         json_schema = content.get("application/json", {}).get("schema")
         if code == "422" and json_schema == {"$ref": _REF + "HTTPValidationError"}:
-            responses[code] = _response(422, VALIDATION_SCHEMA)
+            responses[code] = _response(422, _ref(VALIDATION_SCHEMA))
         elif PROBLEM_MEDIA_TYPE in content and json_schema == {}:
             # FastAPI adds an empty application/json entry to every extra response.
             del content["application/json"]

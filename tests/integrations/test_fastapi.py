@@ -228,11 +228,17 @@ def test_openapi_replaces_the_default_422_everywhere() -> None:
 
 def test_openapi_documents_helper_responses() -> None:
     responses = openapi_of(make_app())["paths"]["/items/{item_id}"]["get"]["responses"]
-    for code, start in (("404", "The requested resource"), ("409", "The request conflicts")):
-        assert responses[code]["content"] == {
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
-        }
-        assert responses[code]["description"].startswith(start)
+    assert responses["404"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    }
+    assert responses["404"]["description"].startswith("The requested resource")
+    conflict = responses["409"]["content"]["application/problem+json"]["schema"]
+    assert conflict["allOf"] == [{"$ref": "#/components/schemas/ProblemDetails"}]
+    assert conflict["properties"]["type"] == {
+        "type": "string",
+        "const": "https://shop.example/problems/out-of-stock",
+    }
+    assert responses["409"]["description"].startswith("The request conflicts")
 
 
 async def test_sent_bodies_satisfy_the_documented_schemas() -> None:
