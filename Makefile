@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fastapi demo-gateway test lint bench dist clean
+.PHONY: demo demo-fastapi demo-gateway test test-pythons lint bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ test: lint
 	$(BIN)/coverage run -m pytest
 	$(BIN)/coverage report
 
+# The suite on every other Python found as python3.X on PATH (3.10 is the oldest we support).
+test-pythons:
+	@for py in python3.10 python3.11 python3.12 python3.13; do \
+	  command -v $$py >/dev/null || { echo "$$py: not found, skipped"; continue; }; \
+	  $$py -m venv .venv-$$py && .venv-$$py/bin/python -m pip install --quiet -e '.[test]' && \
+	  .venv-$$py/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
+	done
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
@@ -57,4 +65,4 @@ dist: $(STAMP)
 	$(BIN)/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage dist build
+	rm -rf $(VENV) .venv-python3.* .pytest_cache .mypy_cache .ruff_cache .coverage dist build

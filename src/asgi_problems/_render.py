@@ -75,10 +75,9 @@ def _json(value: Any) -> str:
         return "null"
     if kind is bool:
         return "true" if value else "false"
-    try:
-        return _encode(value)
-    except (ValueError, TypeError, RecursionError):
-        return _encode(_safe(value, 0, frozenset()))
+    # Everything else goes through _safe: bounded depth and no cycles whatever the
+    # Python version's json module would tolerate, so that clients can parse it too.
+    return _encode(_safe(value, 0, frozenset()))
 
 
 def encode_body(
