@@ -204,11 +204,13 @@ class ProblemHandler:
 
     def translate(self, exc: BaseException) -> tuple[Problem, bool]:
         """The problem for ``exc`` and whether it was an unexpected crash."""
-        translator = self._lookup(type(exc))
+        translator = self._cache.get(type(exc), _UNSEEN)
+        if translator is _UNSEEN:
+            translator = self._lookup(type(exc))
         if translator is None:
             return InternalServerError(), True
         try:
-            problem = translator(exc)
+            problem = translator(exc)  # type: ignore[operator]
         except Exception:
             logger.exception("the mapping for %s raised; answering 500", type(exc).__name__)
             return InternalServerError(), True
@@ -239,13 +241,12 @@ class ProblemHandler:
             _mark_logged(exc)
 
     def _choose(self, exc: Exception) -> tuple[Exception, Problem, bool]:
-        """The exception that decides the response, its problem, and whether it crashed.
+        """For an exception group: the member that decides the response, its problem,
+        and whether it crashed.
 
-        A group of several exceptions is answered with its most severe member (the
-        first 5xx, else the first one); the others are logged.
+        A group of one stands for its member; a group of several is answered with its
+        most severe member (the first 5xx, else the first one); the others are logged.
         """
-        if not isinstance(exc, _Group):
-            return (exc, *self.translate(exc))
         exc = _unwrap(exc)
         if not isinstance(exc, _Group):
             return (exc, *self.translate(exc))
@@ -282,8 +283,12 @@ class ProblemHandler:
     async def _handle(
         self, scope: Scope, exc: Exception, conn: HTTPConnection | None
     ) -> tuple[Exception, Problem, bool, Mapping[str, Any] | None]:
-        exc, problem, crashed = self._choose(exc)
-        self._log("Problem", scope, exc, problem, crashed)
+        if isinstance(exc, _Group):
+            exc, problem, crashed = self._choose(exc)
+        else:
+            problem, crashed = self.translate(exc)
+        if crashed or problem.status >= 500 or logger.isEnabledFor(logging.DEBUG):
+            self._log("Problem", scope, exc, problem, crashed)
         if self.on_problem is not None:
             try:
                 result = self.on_problem(conn or Request(scope), problem)
@@ -311,12 +316,17 @@ class ProblemHandler:
             # 204/304 and friends carry no body, so no problem either.
             return exc.status_code, encode_headers(exc.headers, strict=False), b"", None
         exc, problem, crashed, extra = await self._handle(scope, exc, conn)
+        form = JSON
+        if self.negotiate:
+            accept = accept_of(scope.get("headers", ()))
+            if accept:
+                form = choose(accept)
         status, headers, body = render(
             problem,
             instance=scope.get("path") if self.instance else None,
             extra=extra,
-            form=choose(accept_of(scope.get("headers", ()))) if self.negotiate else JSON,
-            type_uri=self.type_uri(problem),
+            form=form,
+            type_uri=None if self.type_base is None else self.type_uri(problem),
             vary=self.negotiate,
         )
         if scope.get("method") == "HEAD":
