@@ -18,9 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._exceptions import NotFound
 from ._formats import encode_html
-from ._handling import MappingTarget, OnProblem, Prepared, ProblemHandler
+from ._handling import OnProblem, Prepared, ProblemHandler
 from ._middleware import ProblemMiddleware
 from ._status import STATUSES, type_slug
+from ._translate import MappingTarget
 
 _INSTALLED = "_asgi_problems_handler"
 # Exception handlers from these packages are framework defaults we may replace.
@@ -119,7 +120,7 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
     # plain JSON) and mapped exceptions are answered right where Starlette catches
     # them, inside the route, unless the user registered a handler of their own.
     on_route = _route_handler(handler)
-    for exc_class in handler.handled_types():
+    for exc_class in handler.translate.handled_types():
         current = app.exception_handlers.get(exc_class)
         if current is None or getattr(current, "__module__", "").startswith(_FRAMEWORKS):
             app.exception_handlers[exc_class] = on_route

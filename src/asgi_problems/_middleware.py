@@ -8,7 +8,8 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
-from ._handling import CLOSED, HANDSHAKE, OPEN, MappingTarget, OnProblem, ProblemHandler
+from ._handling import CLOSED, HANDSHAKE, OPEN, OnProblem, ProblemHandler
+from ._translate import MappingTarget
 
 
 class ProblemMiddleware:

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from .._exceptions import UnprocessableContent
-from .._handling import Translator
 from .._openapi import patch_openapi
 from .._problem import Problem
+from .._translate import Translator
 
 
 def json_pointer(location: Sequence[Any]) -> str:

@@ -1,0 +1,177 @@
+"""Which Problem stands for an exception: the built-in translations, the user's
+mapping along the MRO, and the ones loaded for httpx when its exceptions show up."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import functools
+import http.client
+import importlib
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+
+from ._exceptions import BadGateway, InternalServerError
+from ._headers import RawHeaders, encode_headers
+from ._problem import Problem
+
+logger = logging.getLogger("asgi_problems")
+
+Translator = Callable[[Any], Problem]
+MappingTarget = type[Problem] | Callable[[Any], Problem]
+
+# A builtin from Python 3.11 on; 3.10 has the backport that anyio (and so
+# Starlette) already depends on there.
+Group: type[BaseException] = getattr(builtins, "BaseExceptionGroup", None) or (
+    importlib.import_module("exceptiongroup").BaseExceptionGroup
+)
+
+_UNSEEN = object()
+
+
+def unwrap(exc: Exception) -> Exception:
+    """A group of one (anyio task groups, some middleware) stands for its member."""
+    while isinstance(exc, Group):
+        members: tuple[BaseException, ...] = getattr(exc, "exceptions", ())
+        if len(members) != 1 or not isinstance(members[0], Exception):
+            break
+        exc = members[0]
+    return exc
+
+
+def leaves(group: BaseException) -> Iterator[Exception]:
+    """The exceptions of a (nested) group, in order."""
+    for member in getattr(group, "exceptions", ()):
+        if isinstance(member, Group):
+            yield from leaves(member)
+        elif isinstance(member, Exception):
+            yield member
+
+
+def from_http_exception(exc: HTTPException) -> Problem:
+    """Starlette's (and FastAPI's) HTTPException as a problem, keeping detail and headers."""
+    code = exc.status_code
+    detail: Any = exc.detail
+    # Starlette fills an omitted detail with the reason phrase; ours says more.
+    if not detail or detail == http.client.responses.get(code):
+        detail = None
+    elif not isinstance(detail, str):
+        detail = str(detail)
+    cls = Problem._by_status.get(code)
+    problem = cls(detail) if cls is not None else Problem._for_any_status(code, detail)
+    if exc.headers:
+        # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
+        try:
+            problem._raw_headers = _clean_headers(tuple(exc.headers.items()))
+        except TypeError:  # an unhashable value; clean it uncached
+            problem._raw_headers = encode_headers(exc.headers, strict=False)
+        problem.headers = dict(exc.headers)
+    return problem
+
+
+@functools.lru_cache(maxsize=256)
+def _clean_headers(items: tuple[tuple[str, str], ...]) -> RawHeaders:
+    # The same few header sets (Allow of a route, WWW-Authenticate) come back on
+    # every request; cleaning each once is enough.
+    return encode_headers(dict(items), strict=False)
+
+
+def _translator(target: MappingTarget) -> Translator:
+    if isinstance(target, type):
+        if issubclass(target, Problem):
+            problem_class = target
+            return lambda exc: problem_class()
+    elif callable(target):
+        return target
+    raise TypeError(
+        f"mapping values must be a Problem subclass or a callable exc -> Problem, not {target!r}"
+    )
+
+
+class Translations:
+    """Exception class -> Problem, looked up along the MRO and cached per class."""
+
+    def __init__(
+        self,
+        mapping: Mapping[type[BaseException], MappingTarget] | None = None,
+        *,
+        pass_upstream_detail: bool = False,
+    ) -> None:
+        self.pass_upstream_detail = pass_upstream_detail
+        self._table: dict[type[BaseException], Translator] = {
+            Problem: self._own_problem,
+            HTTPException: from_http_exception,
+        }
+        for key, target in (mapping or {}).items():
+            if not (isinstance(key, type) and issubclass(key, BaseException)):
+                raise TypeError(f"mapping keys must be exception classes, not {key!r}")
+            self._table[key] = _translator(target)
+        self._httpx_loaded = False
+        # Exception class -> translator found along its MRO (None: a crash).
+        self._cache: dict[type[BaseException], Translator | None] = {}
+
+    def _own_problem(self, exc: Problem) -> Problem:
+        if exc._upstream is None:
+            return exc
+        # A problem an upstream answered with, re-raised here (raise_for_problem).
+        named: dict[str, Any] = {"upstream": exc._upstream} if exc._upstream else {}
+        if exc.status >= 500:
+            # Its failure is ours to report as a bad gateway, in our own words.
+            return BadGateway(exc.detail if self.pass_upstream_detail else None, **named)
+        # A 4xx says the client's request can't be served, which stays true here;
+        # only its instance, a URI of the upstream's, is dropped.
+        local = copy.copy(exc)
+        local.instance = None
+        return local
+
+    def handled_types(self) -> tuple[type[BaseException], ...]:
+        """The classes with a translation (Problem, HTTPException, mapped), ``Exception`` aside."""
+        return tuple(
+            key for key in self._table if issubclass(key, Exception) and key is not Exception
+        )
+
+    def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> Translations:
+        """A copy that also translates ``defaults``, where the user's mapping does not."""
+        if all(key in self._table for key in defaults):
+            return self
+        twin = copy.copy(self)
+        twin._table = {**defaults, **self._table}
+        twin._cache = {}
+        return twin
+
+    def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
+        if not self._httpx_loaded and exc_type.__module__.partition(".")[0] == "httpx":
+            # First httpx exception: learn its mapping now, so that the core never
+            # has to import httpx for apps that don't use it.
+            self._httpx_loaded = True
+            from .integrations.httpx import default_mapping
+
+            for key, translator in default_mapping().items():
+                self._table.setdefault(key, translator)
+        found = next((self._table[cls] for cls in exc_type.__mro__ if cls in self._table), None)
+        self._cache[exc_type] = found
+        return found
+
+    def __call__(self, exc: BaseException) -> tuple[Problem, bool]:
+        """The problem for ``exc`` and whether it was an unexpected crash."""
+        translator = self._cache.get(type(exc), _UNSEEN)
+        if translator is _UNSEEN:
+            translator = self._lookup(type(exc))
+        if translator is None:
+            return InternalServerError(), True
+        try:
+            problem = translator(exc)  # type: ignore[operator]
+        except Exception:
+            logger.exception("the mapping for %s raised; answering 500", type(exc).__name__)
+            return InternalServerError(), True
+        if not isinstance(problem, Problem):
+            logger.error(
+                "the mapping for %s returned %r, not a Problem; answering 500",
+                type(exc).__name__,
+                problem,
+            )
+            return InternalServerError(), True
+        return problem, False

@@ -1,0 +1,68 @@
+"""Translations: exception class -> Problem along the MRO, cached, httpx loaded lazily."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from starlette.exceptions import HTTPException
+
+from asgi_problems import BadRequest, Conflict, InternalServerError, NotFound, Problem
+from asgi_problems._translate import Translations
+
+
+class StorageError(Exception):
+    pass
+
+
+class RowMissing(StorageError, LookupError):
+    pass
+
+
+def test_built_in_translations() -> None:
+    translate = Translations()
+    problem = NotFound("x")
+    assert translate(problem) == (problem, False)
+    http, crashed = translate(HTTPException(409, "stale"))
+    assert (type(http), http.detail, crashed) == (Conflict, "stale", False)
+    crash, crashed = translate(RuntimeError("boom"))
+    assert type(crash) is InternalServerError and crashed
+    assert "boom" not in crash.detail
+
+
+def test_mapping_follows_the_mro_and_is_cached() -> None:
+    translate = Translations({LookupError: NotFound, StorageError: Conflict})
+    assert type(translate(RowMissing())[0]) is Conflict  # StorageError comes first
+    assert type(translate(KeyError())[0]) is NotFound
+    assert translate._cache[RowMissing] is translate._table[StorageError]
+
+
+def test_user_mapping_overrides_built_ins() -> None:
+    translate = Translations({HTTPException: lambda exc: BadRequest("mine")})
+    assert translate(HTTPException(404))[0].detail == "mine"
+
+
+def test_handled_types_and_defaults() -> None:
+    translate = Translations({KeyError: NotFound, Exception: Conflict})
+    assert set(translate.handled_types()) == {Problem, HTTPException, KeyError}
+    extended = translate.with_defaults({ValueError: lambda exc: BadRequest(), KeyError: Conflict})
+    assert type(extended(ValueError())[0]) is BadRequest
+    assert type(extended(KeyError())[0]) is NotFound  # the user's mapping wins
+    assert translate.with_defaults({KeyError: Conflict}) is translate
+    with pytest.raises(TypeError, match="mapping keys"):
+        Translations({"KeyError": NotFound})  # type: ignore[dict-item]
+
+
+def test_httpx_is_loaded_only_when_its_exceptions_show_up() -> None:
+    code = (
+        "import sys\n"
+        "from asgi_problems._translate import Translations\n"
+        "t = Translations()\n"
+        "t(RuntimeError())\n"
+        "assert 'httpx' not in sys.modules\n"
+        "import httpx\n"
+        "problem, crashed = t(httpx.ConnectTimeout('x'))\n"
+        "assert (problem.status, crashed) == (504, False), problem\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
