@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import anyio
+import httpx
 import pytest
 from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
 from starlette.applications import Starlette
@@ -12,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from asgi_problems import Conflict, NotFound, install
+from asgi_problems import Conflict, NotFound, Problem, install
 
 BACKENDS = ["asyncio", "trio"]
 
@@ -52,9 +54,36 @@ async def slow(request: Request) -> Response:
     return JSONResponse({})
 
 
+class Missing(LookupError):
+    pass
+
+
+async def mapped(request: Request) -> Response:
+    raise Missing("row 7")
+
+
+async def upstream(request: Request) -> Response:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as c:
+        await c.get("http://upstream.internal/")
+    return JSONResponse({})
+
+
+SEEN: list[int] = []
+
+
+async def record(request: Any, problem: Problem) -> None:
+    await anyio.sleep(0)  # a real await inside the hook, on either backend
+    SEEN.append(problem.status)
+
+
 def make_app() -> Starlette:
     app = Starlette(
         routes=[
+            Route("/mapped", mapped),
+            Route("/upstream", upstream),
             Route("/ok", ok),
             Route("/missing", missing),
             Route("/crash", crash),
@@ -64,11 +93,12 @@ def make_app() -> Starlette:
             Route("/post", ok, methods=["POST"]),
         ]
     )
-    install(app)
+    install(app, mapping={Missing: NotFound}, on_problem=record)
     return app
 
 
 async def scenario() -> None:
+    SEEN.clear()
     async with client(make_app()) as c:
         assert (await c.get("/ok")).json() == {"ok": True}
         assert_problem(await c.get("/missing"), 404, detail="no such thing")
@@ -76,6 +106,13 @@ async def scenario() -> None:
         assert_problem(await c.get("/post"), 405)
         assert_problem(await c.get("/crash"), 500, detail=SERVER_ERROR_DETAIL)
         assert_problem(await c.get("/group"), 409, detail="from a task")
+        assert_problem(await c.get("/mapped"), 404, detail=NOT_FOUND_DETAIL)
+        assert_problem(await c.get("/upstream"), 502, title="Bad Gateway")
+        head = await c.head("/missing")
+        assert head.status_code == 404 and head.content == b""
+        xml = await c.get("/missing", headers={"Accept": "application/problem+xml"})
+        assert xml.headers["content-type"] == "application/problem+xml"
+    assert SEEN == [404, 404, 405, 500, 409, 404, 502, 404, 404]
     async with client(make_app(), raise_app_exceptions=True) as c:
         with pytest.raises(RuntimeError, match="mid-stream"):
             await c.get("/stream")
