@@ -42,8 +42,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests examples scripts benchmarks
 	$(BIN)/mypy --strict src
 
+# The suite runs twice: on asyncio (pytest-asyncio), then every async test again on
+# trio, driven by anyio's pytest plugin, as Starlette supports both.
 test: lint
 	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage run --append -m pytest -q -o asyncio_mode=strict -o anyio_mode=auto --backend trio
 	$(BIN)/coverage report
 
 # The suite on every other Python found as python3.X on PATH (3.10 is the oldest we support).

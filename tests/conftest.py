@@ -11,3 +11,18 @@ def problem_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCapture
     """Capture every log record (DEBUG and up), as a server's root logger would."""
     with caplog.at_level(logging.DEBUG):
         yield caplog
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        default="asyncio",
+        choices=["asyncio", "trio"],
+        help="the backend when anyio runs the async tests (make test runs them on both)",
+    )
+
+
+@pytest.fixture
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    backend: str = request.config.getoption("--backend")
+    return backend

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
+import sniffio
 from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -135,3 +136,8 @@ async def cancelled_scenario() -> None:
 def test_cancellation(backend: str, problem_logs: pytest.LogCaptureFixture) -> None:
     anyio.run(cancelled_scenario, backend=backend)
     assert [r for r in problem_logs.records if r.name == "asgi_problems"] == []
+
+
+async def test_the_suite_runs_on_the_chosen_backend(request: pytest.FixtureRequest) -> None:
+    # make test runs every async test twice: --backend asyncio, then --backend trio.
+    assert sniffio.current_async_library() == request.config.getoption("--backend")
