@@ -49,12 +49,15 @@ test: lint
 	$(BIN)/coverage run --append -m pytest -q -o asyncio_mode=strict -o anyio_mode=auto --backend trio
 	$(BIN)/coverage report
 
-# The suite on every other Python found as python3.X on PATH (3.10 is the oldest we support).
+# The suite on other Pythons (3.10 is the oldest we support); name them in PYTHONS,
+# e.g. make test-pythons PYTHONS="$$HOME/.pyenv/versions/3.10.13/bin/python3".
+PYTHONS ?= python3.10 python3.11 python3.12 python3.13
 test-pythons:
-	@for py in python3.10 python3.11 python3.12 python3.13; do \
-	  command -v $$py >/dev/null || { echo "$$py: not found, skipped"; continue; }; \
-	  $$py -m venv .venv-$$py && .venv-$$py/bin/python -m pip install --quiet -e '.[test]' && \
-	  .venv-$$py/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
+	@for py in $(PYTHONS); do \
+	  $$py -c "" 2>/dev/null || { echo "$$py: not found, skipped"; continue; }; \
+	  venv=.venv-$$($$py -c "import sys; print('python%d.%d' % sys.version_info[:2])"); \
+	  $$py -m venv $$venv && $$venv/bin/python -m pip install --quiet -e '.[test]' && \
+	  $$venv/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
 	done
 
 bench: $(STAMP)
