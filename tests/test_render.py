@@ -107,11 +107,13 @@ def test_problem_headers_follow_the_content_headers() -> None:
 
 
 def test_the_body_cache_stays_bounded() -> None:
-    from asgi_problems._render import _CACHE_SIZE, _plain_cache
+    from asgi_problems._render import _CACHE_SIZE, _heads, _plain_cache
 
     for n in range(_CACHE_SIZE + 100):
         render(NotFound(f"No user with id {n}"))
+        render(NotFound(title=f"Lost {n}", n=n))  # not plain: only its head is kept
     assert len(_plain_cache) <= _CACHE_SIZE
+    assert len(_heads) <= _CACHE_SIZE
     # A cached body is the same as a fresh one.
     fresh = render(NotFound("No user with id 0"), instance=None)
     assert json.loads(fresh[2])["detail"] == "No user with id 0"
