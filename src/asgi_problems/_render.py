@@ -38,11 +38,13 @@ def _default(value: Any) -> Any:
     return str(value)
 
 
+# Only ever given the output of _safe(): plain JSON types, finite floats, no cycles,
+# so it needs neither a default hook nor a circular-reference check.
 _encode = json.JSONEncoder(
     ensure_ascii=True,  # escapes non-ASCII and lone surrogates, so the bytes are always valid
     separators=(",", ":"),
-    allow_nan=False,  # NaN is not JSON; _safe() turns it into a string
-    default=_default,
+    allow_nan=False,
+    check_circular=False,
 ).encode
 
 
