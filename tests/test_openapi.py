@@ -125,6 +125,19 @@ def test_class_schema_of_a_subclass() -> None:
     assert schema["required"] == ["balance", "accounts", "price", "history"]
 
 
+def test_a_title_the_class_does_not_set_is_not_a_constant() -> None:
+    # Its instances take their status's title by default, but may be given another.
+    class Overdrawn(OutOfCredit):
+        title = None
+
+    class Locked(Forbidden):
+        type = "https://example.com/probs/locked"
+
+    assert "title" not in class_schema(Overdrawn)["properties"]
+    assert "title" not in class_schema(Locked)["properties"]
+    assert Locked().title == "Forbidden"
+
+
 def test_class_schema_validates_real_bodies() -> None:
     document = {"components": {"schemas": {"ProblemDetails": problem_details_schema()}}}
     body = {

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import builtins
+import copy
+import pickle
 import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -122,6 +124,54 @@ def test_user_subclass_fixes_type_title_and_detail() -> None:
     assert exc.extensions == {"balance": 30}
     assert OutOfCredit("Your balance is 30.").detail == "Your balance is 30."
     assert isinstance(exc, Forbidden)
+
+
+def test_class_defaults_follow_each_class_status() -> None:
+    class Custom(NotFound):
+        title = "No such thing"
+
+    class GoneToo(NotFound):  # a new status and nothing else: all of 410's defaults
+        status = 410
+
+    class CustomGone(Custom):  # keeps the title it inherits, takes 410's detail
+        status = 410
+
+    class Titled:
+        title = "From a mixin"
+
+    class Mixed(Titled, NotFound):
+        pass
+
+    assert (GoneToo().title, GoneToo().detail) == ("Gone", STATUSES[410].description)
+    assert (CustomGone().title, CustomGone().detail) == ("No such thing", STATUSES[410].description)
+    assert Mixed().title == "From a mixin"
+    # A status given per instance brings its own defaults, but not over the class's.
+    assert (NotFound(status=410).title, NotFound(status=410).detail) == (
+        "Gone",
+        STATUSES[410].description,
+    )
+    assert Custom(status=410).title == "No such thing"
+    assert NotFound(status=404).title == "Not Found"
+    # The classes themselves show the defaults their instances get.
+    assert (NotFound.title, NotFound.detail) == ("Not Found", STATUSES[404].description)
+    assert (Problem.title, Problem.status) == ("Internal Server Error", 500)
+
+
+def test_each_problem_has_its_own_headers_and_extensions() -> None:
+    first, second = NotFound(), NotFound()
+    first.headers["X-Trace"] = "1"
+    first.extensions["hint"] = "x"
+    assert second.headers == {} and second.extensions == {}
+    assert NotFound().headers == {}
+
+
+def test_problems_copy_and_pickle() -> None:
+    for exc in (NotFound(), NotFound("gone", hint="x"), Unauthorized(headers={"X-A": "1"})):
+        for twin in (copy.copy(exc), pickle.loads(pickle.dumps(exc))):
+            assert type(twin) is type(exc)
+            assert (twin.status, twin.title, twin.detail) == (exc.status, exc.title, exc.detail)
+            assert (twin.extensions, twin.headers) == (exc.extensions, exc.headers)
+            assert twin._raw_headers == exc._raw_headers
 
 
 def test_from_status_passes_keywords() -> None:

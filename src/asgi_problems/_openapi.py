@@ -119,8 +119,9 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     properties: dict[str, Any] = {"status": {"type": "integer", "const": cls.status}}
     if cls.type != "about:blank":
         properties["type"] = {"type": "string", "const": cls.type}
-    if cls.title is not None:
-        properties["title"] = {"type": "string", "const": cls.title}
+    title = cls._own[0]  # only a title the class sets; instances may change the default
+    if title is not None:
+        properties["title"] = {"type": "string", "const": title}
     required = []
     for name, hint in _extension_hints(cls).items():
         properties[name] = _type_schema(hint)

@@ -6,6 +6,7 @@ The one subclass per status code lives in ``_exceptions.py``.
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -43,7 +44,7 @@ class Problem(Exception):
     Positional ``detail`` and the keyword-only RFC 9457 members override the
     defaults of the class; any other keyword argument becomes an extension member.
     Subclasses may fix ``status``, ``type``, ``title`` and ``detail`` as class
-    attributes.
+    attributes; those they leave out come from the registry entry of their status.
     """
 
     status: int = 500
@@ -57,6 +58,11 @@ class Problem(Exception):
     # Set by asgi_problems.client on problems read from an upstream's response (its
     # name, or ""), so that a gateway does not pass an upstream's 5xx on as its own.
     _upstream: str | None = None
+    _raw_headers: RawHeaders = ()
+
+    # The title and detail a class sets itself (None: its status's), which apply
+    # when an instance is given another status.
+    _own: ClassVar[tuple[str | None, str | None]] = (None, None)
 
     # Filled in by the subclasses of _exceptions.py: status -> class.
     _by_status: ClassVar[dict[int, builtins.type[Problem]]] = {}
@@ -65,6 +71,7 @@ class Problem(Exception):
         super().__init_subclass__(**kwargs)
         # Catch a bad class definition at import time, not on the first request.
         _check_status(cls.status)
+        _fill_defaults(cls)
 
     def __init__(
         self,
@@ -77,29 +84,36 @@ class Problem(Exception):
         headers: Mapping[str, str] | None = None,
         **extensions: Any,
     ) -> None:
-        cls = self.__class__
-        status = cls.status if status is None else _check_status(status)
-        info = STATUSES[status]
-        if detail is None:
-            detail = cls.detail if cls.detail is not None else info.description
-        if title is None:
-            title = cls.title if cls.title is not None else info.title
-        if type is None:
-            type = cls.type
-        self.status = status
-        # Members are text; the checks skip str() for what already is (the usual case).
-        self.type = type if builtins.type(type) is str else str(type)
-        self.title = title if builtins.type(title) is str else str(title)
-        self.detail = detail if builtins.type(detail) is str else str(detail)
-        self.instance = None if instance is None else str(instance)
+        # What is not given stays with the class, whose attributes hold the resolved
+        # defaults: a bare NotFound() sets one attribute, which keeps raising cheap.
         self.extensions: dict[str, Any] = extensions
+        if status is not None:
+            cls = self.__class__
+            self.status = _check_status(status)
+            if status != cls.status:
+                info = STATUSES[status]
+                own_title, own_detail = cls._own
+                if title is None:
+                    title = info.title if own_title is None else own_title
+                if detail is None:
+                    detail = info.description if own_detail is None else own_detail
+        # Members are text; the checks skip str() for what already is (the usual case).
+        if detail is not None:
+            self.detail = detail if builtins.type(detail) is str else str(detail)
+        if title is not None:
+            self.title = title if builtins.type(title) is str else str(title)
+        if type is not None:
+            self.type = type if builtins.type(type) is str else str(type)
+        if instance is not None:
+            self.instance = str(instance)
         if headers:
-            self.headers: dict[str, str] = dict(headers)
-            self._raw_headers: RawHeaders = encode_headers(headers, strict=True)
-        else:
-            self.headers = {}
-            self._raw_headers = ()
-        self.args = (self.detail,)
+            self.headers = dict(headers)
+            self._raw_headers = encode_headers(headers, strict=True)
+
+    @functools.cached_property
+    def headers(self) -> dict[str, str]:
+        """The problem's own response headers (set them with ``headers=``)."""
+        return {}
 
     @classmethod
     def from_status(cls, code: int, detail: str | None = None, **kwargs: Any) -> Problem:
@@ -125,3 +139,28 @@ class Problem(Exception):
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(status={self.status!r}, detail={self.detail!r})"
+
+
+def _fill_defaults(cls: builtins.type[Problem]) -> None:
+    """Give ``cls`` the title and detail of its status where it sets none itself."""
+    own = tuple(_explicit(cls, name) for name in ("title", "detail"))
+    cls._own = own  # type: ignore[assignment]
+    info = STATUSES[cls.status]
+    cls.title = info.title if own[0] is None else own[0]
+    cls.detail = info.description if own[1] is None else own[1]
+
+
+def _explicit(cls: builtins.type[Problem], name: str) -> str | None:
+    # The nearest value set in a class body: ancestors that are Problems know theirs.
+    index = ("title", "detail").index(name)
+    for klass in cls.__mro__:
+        if "_own" in klass.__dict__:
+            explicit: str | None = klass.__dict__["_own"][index]
+            return explicit
+        if name in klass.__dict__:
+            value: str | None = klass.__dict__[name]
+            return value
+    return None  # pragma: no cover - Problem is in every MRO here
+
+
+_fill_defaults(Problem)
