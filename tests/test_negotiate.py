@@ -165,3 +165,13 @@ async def test_type_pages_are_served() -> None:
 def test_serve_types_needs_a_folder(base: str | None) -> None:
     with pytest.raises(ValueError, match="folder"):
         install(Starlette(), type_base=base, serve_types=True)
+
+
+def test_form_of_reads_the_first_accept_header_and_stays_bounded() -> None:
+    from asgi_problems._negotiate import _CACHE_SIZE, _forms, form_of
+
+    assert form_of([(b"host", b"x")]) == JSON
+    assert form_of([(b"accept", b"text/html"), (b"accept", b"application/xml")]) == HTML
+    for index in range(_CACHE_SIZE + 10):
+        assert form_of([(b"accept", f"application/xml;v={index}".encode())]) == XML
+    assert len(_forms) <= _CACHE_SIZE

@@ -6,6 +6,7 @@ every piece of per-request state stays in local variables.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import inspect
 import logging
@@ -19,11 +20,20 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from ._headers import RawHeaders, encode_headers
-from ._negotiate import JSON, accept_of, choose
+from ._negotiate import JSON, form_of
 from ._problem import Problem
 from ._render import render
 from ._status import type_slug
-from ._translate import Group, MappingTarget, Translations, Translator, leaves, unwrap
+from ._translate import (
+    ITSELF,
+    Group,
+    MappingTarget,
+    Translations,
+    Translator,
+    from_http_exception,
+    leaves,
+    unwrap,
+)
 
 logger = logging.getLogger("asgi_problems")
 
@@ -35,6 +45,9 @@ MAX_CLOSE_REASON = 123
 # status, raw headers, body, and the exception to re-raise after sending (if any)
 Prepared = tuple[int, RawHeaders, bytes, Exception | None]
 OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
+
+# How many reused responses a handler keeps: details may be built from request data.
+_READY_SIZE = 512
 
 # Marks an exception this package has logged, so an outer layer that sees the
 # same exception again (after reraise, or a second middleware) stays quiet.
@@ -76,6 +89,8 @@ class ProblemHandler:
         self.on_problem = on_problem
         self.reraise = reraise
         self.translate = Translations(mapping, pass_upstream_detail=pass_upstream_detail)
+        # _ready_key(exc, form) -> status, headers, body
+        self._ready: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
 
     def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ProblemHandler:
         """A copy that also translates ``defaults``, where the user's mapping does not."""
@@ -84,6 +99,7 @@ class ProblemHandler:
             return self
         twin = copy.copy(self)
         twin.translate = translate
+        twin._ready = {}
         return twin
 
     @staticmethod
@@ -123,8 +139,6 @@ class ProblemHandler:
     def _log(
         self, what: str, scope: Scope, exc: BaseException, problem: Problem, crashed: bool
     ) -> None:
-        if not crashed and problem.status < 500 and not logger.isEnabledFor(logging.DEBUG):
-            return
         method, path = _where(scope)
         if crashed:
             logger.error("%s: unhandled exception on %s %s", what, method, path, exc_info=exc)
@@ -143,24 +157,27 @@ class ProblemHandler:
                 "%s: %s (%d) on %s %s", what, type(problem).__name__, problem.status, method, path
             )
 
-    async def _handle(
-        self, scope: Scope, exc: Exception, conn: HTTPConnection | None
-    ) -> tuple[Exception, Problem, bool, Mapping[str, Any] | None]:
+    def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool]:
+        """Translate and log ``exc``: the exception that decides, its problem, and
+        whether it was a crash."""
         if isinstance(exc, Group):
             exc, problem, crashed = self._choose(exc)
         else:
             problem, crashed = self.translate(exc)
-        self._log("Problem", scope, exc, problem, crashed)
-        if self.on_problem is not None:
-            try:
-                result = self.on_problem(conn or Request(scope), problem)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                # A broken metrics hook must not cost the client its error response.
-                logger.exception("on_problem callback raised; the problem is sent anyway")
-        extra = _debug_members(exc) if self.debug and crashed else None
-        return exc, problem, crashed, extra
+        # 4xx problems are the app working as intended: logged only at DEBUG level.
+        if crashed or problem.status >= 500 or logger.isEnabledFor(logging.DEBUG):
+            self._log("Problem", scope, exc, problem, crashed)
+        return exc, problem, crashed
+
+    async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
+        assert self.on_problem is not None
+        try:
+            result = self.on_problem(conn, problem)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # A broken metrics hook must not cost the client its error response.
+            logger.exception("on_problem callback raised; the problem is sent anyway")
 
     def _finish(self, exc: Exception, crashed: bool) -> Exception | None:
         """The exception to re-raise once the response is out, if any."""
@@ -172,28 +189,80 @@ class ProblemHandler:
             exc.__traceback__ = None
         return None
 
+    def prepare_now(self, scope: Scope, exc: Exception) -> Prepared:
+        """Everything but sending, when there is no ``on_problem`` to await:
+        translate, log and render ``exc``."""
+        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
+            return _bodiless(exc)
+        form = form_of(scope.get("headers", ())) if self.negotiate else JSON
+        key = self._ready_key(exc, form)
+        if key is not None:
+            try:
+                ready = self._ready.get(key)
+            except TypeError:  # an unhashable member, such as a header value
+                key = ready = None
+            if ready is not None:
+                if isinstance(exc, Problem):
+                    exc.__traceback__ = None
+                return self._sent(scope, ready, None)
+        exc, problem, crashed = self._resolve(scope, exc)
+        response = self._render(scope, exc, problem, crashed, form)
+        if key is not None and len(self._ready) < _READY_SIZE:
+            self._ready[key] = response
+        return self._sent(scope, response, self._finish(exc, crashed))
+
     async def prepare(self, scope: Scope, exc: Exception, conn: HTTPConnection | None) -> Prepared:
         """Everything but sending: translate, log, notify and render ``exc``."""
         if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
-            # 204/304 and friends carry no body, so no problem either.
-            return exc.status_code, encode_headers(exc.headers, strict=False), b"", None
-        exc, problem, crashed, extra = await self._handle(scope, exc, conn)
-        form = JSON
-        if self.negotiate:
-            accept = accept_of(scope.get("headers", ()))
-            if accept:
-                form = choose(accept)
-        status, headers, body = render(
+            return _bodiless(exc)
+        exc, problem, crashed = self._resolve(scope, exc)
+        if self.on_problem is not None:
+            await self._notify(conn or Request(scope), problem)
+        form = form_of(scope.get("headers", ())) if self.negotiate else JSON
+        response = self._render(scope, exc, problem, crashed, form)
+        return self._sent(scope, response, self._finish(exc, crashed))
+
+    def _ready_key(self, exc: Exception, form: str) -> tuple[Any, ...] | None:
+        """All that decides the response to ``exc``, when that is all: for the usual
+        errors, 4xx problems of the app and HTTPExceptions whose members do not depend
+        on the request, and which nobody asked to log. Their responses are reused."""
+        if self.instance or logger.isEnabledFor(logging.DEBUG):
+            return None
+        rule = self.translate.rule(type(exc))
+        if rule is ITSELF and isinstance(exc, Problem):
+            if (
+                exc.status < 500
+                and exc.instance is None
+                and not exc.extensions
+                and exc._upstream is None
+            ):
+                return exc.type, exc.title, exc.status, exc.detail, form, *exc._raw_headers
+        elif rule is from_http_exception and isinstance(exc, HTTPException):
+            if exc.status_code < 500 and builtins.type(exc.detail) is str:
+                headers = exc.headers
+                return exc.status_code, exc.detail, form, *(headers.items() if headers else ())
+        return None
+
+    def _render(
+        self, scope: Scope, exc: Exception, problem: Problem, crashed: bool, form: str
+    ) -> tuple[int, RawHeaders, bytes]:
+        return render(
             problem,
             instance=scope.get("path") if self.instance else None,
-            extra=extra,
+            extra=_debug_members(exc) if crashed and self.debug else None,
             form=form,
             type_uri=None if self.type_base is None else self.type_uri(problem),
             vary=self.negotiate,
         )
+
+    @staticmethod
+    def _sent(
+        scope: Scope, response: tuple[int, RawHeaders, bytes], reraise: Exception | None
+    ) -> Prepared:
+        status, headers, body = response
         if scope.get("method") == "HEAD":
             body = b""
-        return status, headers, body, self._finish(exc, crashed)
+        return status, headers, body, reraise
 
     def type_uri(self, problem: Problem) -> str | None:
         """With ``type_base``, the type URI of a problem that has none of its own."""
@@ -218,15 +287,16 @@ class ProblemHandler:
         supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
         closed with that code and the problem's title as reason.
         """
-        websocket = WebSocket(scope, receive, send) if self.on_problem else None
-        exc, problem, crashed, extra = await self._handle(scope, exc, websocket)
+        exc, problem, crashed = self._resolve(scope, exc)
+        if self.on_problem is not None:
+            await self._notify(WebSocket(scope, receive, send), problem)
         code = 1011 if problem.status >= 500 else 1008
         if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
             path = scope.get("path", "")
             status, headers, body = render(
                 problem,
                 instance=path if self.instance else None,
-                extra=extra,
+                extra=_debug_members(exc) if crashed and self.debug else None,
                 type_uri=None if self.type_base is None else self.type_uri(problem),
             )
             await send(
@@ -243,6 +313,11 @@ class ProblemHandler:
         reraise = self._finish(exc, crashed)
         if reraise is not None:
             raise reraise
+
+
+def _bodiless(exc: HTTPException) -> Prepared:
+    # 204/304 and friends carry no body, so no problem either.
+    return exc.status_code, encode_headers(exc.headers, strict=False), b"", None
 
 
 def _debug_members(exc: BaseException) -> dict[str, Any]:

@@ -190,9 +190,12 @@ def _route_handler(
     handler: ProblemHandler,
 ) -> Callable[[HTTPConnection, Exception], Awaitable[Response]]:
     async def handle(conn: HTTPConnection, exc: Exception) -> Response:
-        if conn.scope["type"] != "http":
+        scope = conn.scope
+        if scope["type"] != "http":
             # Websockets are answered by the middleware, which knows the socket's state.
             raise exc
-        return _ProblemResponse(await handler.prepare(conn.scope, exc, conn))
+        if handler.on_problem is None:
+            return _ProblemResponse(handler.prepare_now(scope, exc))
+        return _ProblemResponse(await handler.prepare(scope, exc, conn))
 
     return handle

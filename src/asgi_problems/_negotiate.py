@@ -6,7 +6,7 @@ appendix B) or HTML (a browser) by a strictly higher quality value.
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Iterable
 
 JSON, XML, HTML = "json", "xml", "html"
 
@@ -56,9 +56,8 @@ def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> float:
     return best
 
 
-@functools.lru_cache(maxsize=256)
 def choose(accept: bytes) -> str:
-    """JSON, XML or HTML for an Accept header value (cached: clients send few kinds)."""
+    """JSON, XML or HTML for an Accept header value."""
     if not accept:
         return JSON
     ranges = _ranges(accept.decode("latin-1"))
@@ -71,8 +70,20 @@ def choose(accept: bytes) -> str:
     return best
 
 
-def accept_of(headers: list[tuple[bytes, bytes]] | tuple[tuple[bytes, bytes], ...]) -> bytes:
+# Accept value -> form. Clients send few distinct values, so each is parsed once;
+# bounded, as the values come from requests.
+_CACHE_SIZE = 256
+_forms: dict[bytes, str] = {}
+
+
+def form_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
+    """The form a request's raw headers ask for (its first Accept header decides)."""
     for name, value in headers:
         if name == b"accept":
-            return value
-    return b""
+            form = _forms.get(value)
+            if form is None:
+                form = choose(value)
+                if len(_forms) < _CACHE_SIZE:
+                    _forms[value] = form
+            return form
+    return JSON

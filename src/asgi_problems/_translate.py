@@ -30,6 +30,8 @@ Group: type[BaseException] = getattr(builtins, "BaseExceptionGroup", None) or (
 )
 
 _UNSEEN = object()
+# The translation of the problems raised in this app: themselves.
+ITSELF: Translator = lambda exc: exc  # noqa: E731
 
 
 def unwrap(exc: Exception) -> Exception:
@@ -102,7 +104,7 @@ class Translations:
     ) -> None:
         self.pass_upstream_detail = pass_upstream_detail
         self._table: dict[type[BaseException], Translator] = {
-            Problem: self._own_problem,
+            Problem: ITSELF,
             HTTPException: from_http_exception,
         }
         for key, target in (mapping or {}).items():
@@ -113,9 +115,7 @@ class Translations:
         # Exception class -> translator found along its MRO (None: a crash).
         self._cache: dict[type[BaseException], Translator | None] = {}
 
-    def _own_problem(self, exc: Problem) -> Problem:
-        if exc._upstream is None:
-            return exc
+    def _from_upstream(self, exc: Problem) -> Problem:
         # A problem an upstream answered with, re-raised here (raise_for_problem).
         named: dict[str, Any] = {"upstream": exc._upstream} if exc._upstream else {}
         if exc.status >= 500:
@@ -155,15 +155,22 @@ class Translations:
         self._cache[exc_type] = found
         return found
 
+    def rule(self, exc_type: type[BaseException]) -> Translator | None:
+        """The translator of ``exc_type``: ITSELF for problems, None for crashes."""
+        translator = self._cache.get(exc_type, _UNSEEN)
+        if translator is _UNSEEN:
+            return self._lookup(exc_type)
+        return translator  # type: ignore[return-value]
+
     def __call__(self, exc: BaseException) -> tuple[Problem, bool]:
         """The problem for ``exc`` and whether it was an unexpected crash."""
-        translator = self._cache.get(type(exc), _UNSEEN)
-        if translator is _UNSEEN:
-            translator = self._lookup(type(exc))
+        translator: Translator | None = self.rule(type(exc))
+        if translator is ITSELF and isinstance(exc, Problem):
+            return (exc if exc._upstream is None else self._from_upstream(exc)), False
         if translator is None:
             return InternalServerError(), True
         try:
-            problem = translator(exc)  # type: ignore[operator]
+            problem = translator(exc)
         except Exception:
             logger.exception("the mapping for %s raised; answering 500", type(exc).__name__)
             return InternalServerError(), True

@@ -1,0 +1,154 @@
+"""The usual 4xx errors are answered with reused responses: they must stay exact.
+
+A reused response is keyed by everything that decides it. These tests change one
+thing at a time between two requests and check that the second answer follows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from _support import NOT_FOUND_DETAIL, assert_problem, client
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from asgi_problems import Gone, NotFound, install
+from asgi_problems._handling import _READY_SIZE
+
+
+class Missing(NotFound):
+    pass
+
+
+def make_app(raise_it: Any, **options: Any) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        raise raise_it(request)
+
+    app = Starlette(routes=[Route("/{name}", endpoint, methods=["GET", "HEAD"])])
+    install(app, **options)
+    return app
+
+
+def handler_of(app: Starlette) -> Any:
+    return app._asgi_problems_handler  # type: ignore[attr-defined]
+
+
+async def test_a_reused_response_is_the_same_as_the_first() -> None:
+    app = make_app(lambda request: NotFound())
+    async with client(app) as http:
+        first, second = await http.get("/a"), await http.get("/b")
+        head = await http.head("/c")
+    assert_problem(first, 404, detail=NOT_FOUND_DETAIL)
+    assert (second.status_code, second.headers, second.content) == (
+        first.status_code,
+        first.headers,
+        first.content,
+    )
+    # HEAD gets the same headers, without the body.
+    assert head.status_code == 404 and head.content == b""
+    assert head.headers["content-length"] == first.headers["content-length"]
+    assert len(handler_of(app)._ready) == 1
+
+
+async def test_what_differs_per_request_is_not_reused() -> None:
+    app = make_app(lambda request: NotFound(f"No {request.path_params['name']}", hint="check"))
+    async with client(app) as http:
+        for name in ("a", "b"):
+            assert_problem(await http.get(f"/{name}"), 404, detail=f"No {name}", hint="check")
+    assert handler_of(app)._ready == {}
+
+
+async def test_instance_and_negotiated_forms_are_answered_per_request() -> None:
+    app = make_app(lambda request: NotFound(), instance=True)
+    async with client(app) as http:
+        for name in ("a", "b"):
+            assert_problem(await http.get(f"/{name}"), 404, instance=f"/{name}")
+        xml = await http.get("/c", headers={"accept": "application/problem+xml"})
+        json = await http.get("/c", headers={"accept": "application/json"})
+    assert xml.headers["content-type"] == "application/problem+xml"
+    assert json.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_changed_class_attribute_is_seen() -> None:
+    app = make_app(lambda request: Missing())
+    async with client(app) as http:
+        assert_problem(await http.get("/a"), 404, detail=NOT_FOUND_DETAIL)
+        Missing.detail = "Changed at runtime."
+        try:
+            assert_problem(await http.get("/a"), 404, detail="Changed at runtime.")
+        finally:
+            Missing.detail = NOT_FOUND_DETAIL
+
+
+async def test_a_mapped_problem_class_is_translated_every_time() -> None:
+    app = make_app(lambda request: Missing(), mapping={Missing: Gone})
+    async with client(app) as http:
+        for _ in range(2):
+            assert_problem(await http.get("/a"), 410)
+
+
+async def test_a_mapped_http_exception_is_translated_every_time() -> None:
+    calls = []
+
+    def translate(exc: HTTPException) -> Gone:
+        calls.append(exc.status_code)
+        return Gone(f"was {exc.status_code}")
+
+    app = make_app(lambda request: HTTPException(404), mapping={HTTPException: translate})
+    async with client(app) as http:
+        for _ in range(2):
+            assert_problem(await http.get("/a"), 410, detail="was 404")
+    assert calls == [404, 404]
+
+
+async def test_http_exception_headers_are_part_of_the_key() -> None:
+    def raise_it(request: Request) -> HTTPException:
+        return HTTPException(401, headers={"WWW-Authenticate": request.path_params["name"]})
+
+    app = make_app(raise_it)
+    async with client(app) as http:
+        for name in ("Basic", "Bearer", "Basic"):
+            response = await http.get(f"/{name}")
+            assert_problem(response, 401)
+            assert response.headers["www-authenticate"] == name
+
+
+async def test_unhashable_header_values_are_answered_uncached() -> None:
+    app = make_app(lambda request: HTTPException(401, headers={"X-Realm": ["a", "b"]}))
+    async with client(app) as http:
+        for _ in range(2):
+            assert_problem(await http.get("/a"), 401)
+    assert handler_of(app)._ready == {}
+
+
+async def test_debug_logging_still_sees_every_problem(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(lambda request: NotFound())
+    async with client(app) as http:
+        for _ in range(3):
+            assert_problem(await http.get("/a"), 404)
+    ours = [r for r in problem_logs.records if r.name == "asgi_problems"]
+    assert [r.levelno for r in ours] == [logging.DEBUG] * 3
+
+
+async def test_on_problem_still_sees_every_problem() -> None:
+    seen: list[int] = []
+    app = make_app(lambda request: NotFound(), on_problem=lambda conn, p: seen.append(p.status))
+    async with client(app) as http:
+        for _ in range(3):
+            assert_problem(await http.get("/a"), 404)
+    assert seen == [404] * 3
+
+
+async def test_the_reused_responses_stay_bounded() -> None:
+    app = make_app(lambda request: HTTPException(404, request.path_params["name"]))
+    async with client(app) as http:
+        for index in range(_READY_SIZE + 50):
+            assert_problem(await http.get(f"/n{index}"), 404, detail=f"n{index}")
+    assert len(handler_of(app)._ready) == _READY_SIZE
