@@ -89,7 +89,7 @@ class ProblemHandler:
         self.on_problem = on_problem
         self.reraise = reraise
         self.translate = Translations(mapping, pass_upstream_detail=pass_upstream_detail)
-        # _ready_key(exc, form) -> status, headers, body
+        # _ready_key(http_exception, form) -> status, headers, body
         self._ready: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
 
     def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ProblemHandler:
@@ -191,23 +191,38 @@ class ProblemHandler:
 
     def prepare_now(self, scope: Scope, exc: Exception) -> Prepared:
         """Everything but sending, when there is no ``on_problem`` to await:
-        translate, log and render ``exc``."""
-        if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
-            return _bodiless(exc)
+        translate, log and render ``exc``.
+
+        The usual errors take short cuts: a 4xx problem the app raised is rendered
+        as it is (render() reuses the bodies of problems without extensions), and the
+        responses to HTTPExceptions are reused; neither needs logging unless the
+        DEBUG level is on.
+        """
         form = form_of(scope.get("headers", ())) if self.negotiate else JSON
-        key = self._ready_key(exc, form)
-        if key is not None:
-            try:
-                ready = self._ready.get(key)
-            except TypeError:  # an unhashable member, such as a header value
-                key = ready = None
-            if ready is not None:
-                if isinstance(exc, Problem):
-                    exc.__traceback__ = None
-                return self._sent(scope, ready, None)
+        key = None
+        if isinstance(exc, Problem):
+            if (
+                exc.status < 500
+                and self.translate.rule(type(exc)) is ITSELF
+                and exc._upstream is None
+                and not logger.isEnabledFor(logging.DEBUG)
+            ):
+                exc.__traceback__ = None  # Reused instances would accumulate tracebacks.
+                return self._sent(scope, self._render(scope, exc, exc, False, form), None)
+        elif isinstance(exc, HTTPException):
+            if not 400 <= exc.status_code <= 599:
+                return _bodiless(exc)
+            key = self._ready_key(exc, form)
+            if key is not None:
+                try:
+                    ready = self._ready.get(key)
+                except TypeError:  # an unhashable header value
+                    key = ready = None
+                if ready is not None:
+                    return self._sent(scope, ready, None)
         exc, problem, crashed = self._resolve(scope, exc)
         response = self._render(scope, exc, problem, crashed, form)
-        if key is not None and len(self._ready) < _READY_SIZE:
+        if key is not None and not crashed and len(self._ready) < _READY_SIZE:
             self._ready[key] = response
         return self._sent(scope, response, self._finish(exc, crashed))
 
@@ -222,25 +237,18 @@ class ProblemHandler:
         response = self._render(scope, exc, problem, crashed, form)
         return self._sent(scope, response, self._finish(exc, crashed))
 
-    def _ready_key(self, exc: Exception, form: str) -> tuple[Any, ...] | None:
-        """All that decides the response to ``exc``, when that is all: for the usual
-        errors, 4xx problems of the app and HTTPExceptions whose members do not depend
-        on the request, and which nobody asked to log. Their responses are reused."""
-        if self.instance or logger.isEnabledFor(logging.DEBUG):
-            return None
-        rule = self.translate.rule(type(exc))
-        if rule is ITSELF and isinstance(exc, Problem):
-            if (
-                exc.status < 500
-                and exc.instance is None
-                and not exc.extensions
-                and exc._upstream is None
-            ):
-                return exc.type, exc.title, exc.status, exc.detail, form, *exc._raw_headers
-        elif rule is from_http_exception and isinstance(exc, HTTPException):
-            if exc.status_code < 500 and builtins.type(exc.detail) is str:
-                headers = exc.headers
-                return exc.status_code, exc.detail, form, *(headers.items() if headers else ())
+    def _ready_key(self, exc: HTTPException, form: str) -> tuple[Any, ...] | None:
+        """All that decides the response to an HTTPException, when that is all: a 4xx
+        translated the built-in way, with text detail, that nobody asked to log."""
+        if (
+            exc.status_code < 500
+            and builtins.type(exc.detail) is str
+            and not self.instance
+            and self.translate.rule(type(exc)) is from_http_exception
+            and not logger.isEnabledFor(logging.DEBUG)
+        ):
+            headers = exc.headers
+            return exc.status_code, exc.detail, form, *(headers.items() if headers else ())
         return None
 
     def _render(
