@@ -35,7 +35,7 @@ def test_mapping_follows_the_mro_and_is_cached() -> None:
     translate = Translations({LookupError: NotFound, StorageError: Conflict})
     assert type(translate(RowMissing())[0]) is Conflict  # StorageError comes first
     assert type(translate(KeyError())[0]) is NotFound
-    assert translate._cache[RowMissing] is translate._table[StorageError]
+    assert translate.known[RowMissing] is translate._table[StorageError]
 
 
 def test_user_mapping_overrides_built_ins() -> None:

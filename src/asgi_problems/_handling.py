@@ -36,6 +36,7 @@ from ._translate import (
 )
 
 logger = logging.getLogger("asgi_problems")
+_DEBUG = logging.DEBUG
 
 # Where a websocket stands when its app raises.
 HANDSHAKE, OPEN, CLOSED = 0, 1, 2
@@ -165,7 +166,7 @@ class ProblemHandler:
         else:
             problem, crashed = self.translate(exc)
         # 4xx problems are the app working as intended: logged only at DEBUG level.
-        if crashed or problem.status >= 500 or logger.isEnabledFor(logging.DEBUG):
+        if crashed or problem.status >= 500 or logger.isEnabledFor(_DEBUG):
             self._log("Problem", scope, exc, problem, crashed)
         return exc, problem, crashed
 
@@ -203,12 +204,19 @@ class ProblemHandler:
         if isinstance(exc, Problem):
             if (
                 exc.status < 500
-                and self.translate.rule(type(exc)) is ITSELF
+                and self.translate.known.get(type(exc)) is ITSELF
                 and exc._upstream is None
-                and not logger.isEnabledFor(logging.DEBUG)
+                and not logger.isEnabledFor(_DEBUG)
             ):
                 exc.__traceback__ = None  # Reused instances would accumulate tracebacks.
-                return self._sent(scope, self._render(scope, exc, exc, False, form), None)
+                status, headers, body = render(
+                    exc,
+                    instance=scope.get("path") if self.instance else None,
+                    form=form,
+                    type_uri=None if self.type_base is None else self.type_uri(exc),
+                    vary=self.negotiate,
+                )
+                return status, headers, b"" if scope.get("method") == "HEAD" else body, None
         elif isinstance(exc, HTTPException):
             if not 400 <= exc.status_code <= 599:
                 return _bodiless(exc)
@@ -245,7 +253,7 @@ class ProblemHandler:
             and builtins.type(exc.detail) is str
             and not self.instance
             and self.translate.rule(type(exc)) is from_http_exception
-            and not logger.isEnabledFor(logging.DEBUG)
+            and not logger.isEnabledFor(_DEBUG)
         ):
             headers = exc.headers
             return exc.status_code, exc.detail, form, *(headers.items() if headers else ())

@@ -97,6 +97,19 @@ def _head(type_: Any, title: Any, status: Any) -> str:
     return head
 
 
+# ',"name":' of each extension name seen ("" for the standard members, which an
+# extension may not replace): names are few and fixed in code. Bounded as well.
+_prefixes: dict[Any, str] = {}
+
+
+def _prefix(key: Any) -> str:
+    name = key if type(key) is str else str(key)
+    prefix = "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
+    if len(_prefixes) < _CACHE_SIZE:
+        _prefixes[key] = prefix
+    return prefix
+
+
 def encode_body(
     problem: Problem,
     instance: str | None = None,
@@ -108,28 +121,31 @@ def encode_body(
     Written member by member, which is several times faster than encoding a dict.
     """
     detail = problem.detail
-    parts = [
-        _head(problem.type if type_uri is None else type_uri, problem.title, problem.status),
-        _quote(detail) if type(detail) is str else _json(detail),
-    ]
+    if type_uri is None:
+        type_uri = problem.type
+    title, status = problem.title, problem.status
+    head = _heads.get((type_uri, title, status)) or _head(type_uri, title, status)
+    parts = [head, _quote(detail) if type(detail) is str else _json(detail)]
     if problem.instance is not None:
         instance = problem.instance
     if instance is not None:
         parts += ',"instance":', _json(instance)
-    for key, value in problem.extensions.items():
-        name = key if type(key) is str else str(key)
-        if name not in STANDARD_MEMBERS:
+    extensions = problem.extensions
+    for key, value in extensions.items():
+        prefix = _prefixes.get(key)
+        if prefix is None:
+            prefix = _prefix(key)
+        if prefix:
             kind = type(value)
+            # str() of an exact int is its decimal form, and faster than int.__repr__.
             parts += (
-                ",",
-                _quote(name),
-                ":",
-                _quote(value) if kind is str else str(value) if kind is int else _json(value),
+                prefix,
+                (_quote(value) if kind is str else str(value) if kind is int else _json(value)),
             )
     if extra:
         for name, value in extra.items():
-            if name not in STANDARD_MEMBERS and name not in problem.extensions:
-                parts += ",", _quote(name), ":", _json(value)
+            if name not in STANDARD_MEMBERS and name not in extensions:
+                parts.append(f",{_quote(name)}:{_json(value)}")
     parts.append("}")
     return "".join(parts).encode("ascii")
 
@@ -197,28 +213,25 @@ def render(
         body = encode_xml(_members(problem, instance, extra, type_uri))
     else:
         body = encode_html(problem.status, str(problem.title), str(problem.detail))
-    headers: RawHeaders = (
-        (b"content-type", _CONTENT_TYPES[form]),
-        (b"content-length", str(len(body)).encode("ascii")),
-        *_EXTRA_HEADERS[form, vary],
-        *problem._raw_headers,
-    )
+    headers = _FIXED_HEADERS[form][vary] + ((b"content-length", b"%d" % len(body)),)
+    if problem._raw_headers:
+        headers += problem._raw_headers
     result = problem.status, headers, body
     if plain and len(_plain_cache) < _CACHE_SIZE:
         _plain_cache[key] = result
     return result
 
 
-_CONTENT_TYPES = {
-    JSON: CONTENT_TYPE,
-    XML: b"application/problem+xml",
-    HTML: b"text/html; charset=utf-8",
-}
 _VARY = (b"vary", b"Accept")
 # The page shows text only; tell the browser to run and fetch nothing from it.
 _CSP = (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'")
-_EXTRA_HEADERS: dict[tuple[str, bool], RawHeaders] = {
-    (form, vary): ((_VARY,) if vary else ()) + ((_CSP,) if form == HTML else ())
-    for form in (JSON, XML, HTML)
-    for vary in (False, True)
+# form -> (its headers without Vary, with Vary), indexed by ``vary``; Content-Length
+# and the problem's own headers follow.
+_FIXED_HEADERS: dict[str, tuple[RawHeaders, RawHeaders]] = {
+    form: (fixed, (*fixed, _VARY))
+    for form, fixed in (
+        (JSON, ((b"content-type", CONTENT_TYPE),)),
+        (XML, ((b"content-type", b"application/problem+xml"),)),
+        (HTML, ((b"content-type", b"text/html; charset=utf-8"), _CSP)),
+    )
 }

@@ -113,7 +113,7 @@ class Translations:
             self._table[key] = _translator(target)
         self._httpx_loaded = False
         # Exception class -> translator found along its MRO (None: a crash).
-        self._cache: dict[type[BaseException], Translator | None] = {}
+        self.known: dict[type[BaseException], Translator | None] = {}
 
     def _from_upstream(self, exc: Problem) -> Problem:
         # A problem an upstream answered with, re-raised here (raise_for_problem).
@@ -139,7 +139,7 @@ class Translations:
             return self
         twin = copy.copy(self)
         twin._table = {**defaults, **self._table}
-        twin._cache = {}
+        twin.known = {}
         return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
@@ -152,12 +152,12 @@ class Translations:
             for key, translator in default_mapping().items():
                 self._table.setdefault(key, translator)
         found = next((self._table[cls] for cls in exc_type.__mro__ if cls in self._table), None)
-        self._cache[exc_type] = found
+        self.known[exc_type] = found
         return found
 
     def rule(self, exc_type: type[BaseException]) -> Translator | None:
         """The translator of ``exc_type``: ITSELF for problems, None for crashes."""
-        translator = self._cache.get(exc_type, _UNSEEN)
+        translator = self.known.get(exc_type, _UNSEEN)
         if translator is _UNSEEN:
             return self._lookup(exc_type)
         return translator  # type: ignore[return-value]
