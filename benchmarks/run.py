@@ -205,18 +205,28 @@ class Driver:
         return (time.perf_counter_ns() - start) / n
 
 
-async def measure(drivers: dict[str, Driver], n: int, rounds: int) -> dict[str, float]:
-    """Median ns/request of each driver; rounds interleave the drivers, so that a
-    noisy moment on this shared machine hits them all alike."""
-    for driver in drivers.values():
-        await driver.run(max(n // 10, 50))  # warm caches and the middleware stack
+async def measure(
+    drivers: dict[str, Driver], sample_ms: float, rounds: int
+) -> dict[str, tuple[float, int]]:
+    """Median ns/request of each driver, and the requests in each of its samples.
+
+    Each sample runs one app for about ``sample_ms``, as a server runs one app: long
+    enough that the per-request cost is the steady one, not that of caches another
+    app just left cold. Rounds interleave the drivers, so that a noisy moment on
+    this shared machine hits them all alike.
+    """
+    sizes: dict[str, int] = {}
+    for name, driver in drivers.items():
+        await driver.run(200)  # warm caches and the middleware stack
+        cost = min([await driver.run(50) for _ in range(3)])
+        sizes[name] = max(50, int(sample_ms * 1e6 / cost))
     samples: dict[str, list[float]] = {name: [] for name in drivers}
     order = list(drivers)
     for r in range(rounds):
         for name in order[r % len(order) :] + order[: r % len(order)]:
             gc.collect()
-            samples[name].append(await drivers[name].run(n))
-    return {name: statistics.median(values) for name, values in samples.items()}
+            samples[name].append(await drivers[name].run(sizes[name]))
+    return {name: (statistics.median(values), sizes[name]) for name, values in samples.items()}
 
 
 async def leak_check(requests: int) -> tuple[float, float]:
@@ -247,7 +257,7 @@ SCENARIOS: list[tuple[str, str, str, int]] = [
 
 
 async def main(quick: bool) -> None:
-    n, rounds = (200, 11) if quick else (300, 41)
+    sample_ms, rounds = (10.0, 7) if quick else (40.0, 21)
     apps: dict[str, ASGIApp] = {"bare starlette": bare_app(), "hand-written": handwritten_app()}
     apps["asgi-problems"] = ours_app()
     apps.update(peer_apps())
@@ -282,14 +292,16 @@ async def main(quick: bool) -> None:
     }
     for scenario, setup in ours_500.items():
         drivers[f"{scenario}|asgi-problems"] = Driver(apps["asgi-problems"], "GET", "/crash", setup)
-    timed = await measure(drivers, n, rounds)
-    results = {(key.split("|")[0], key.split("|")[1]): value for key, value in timed.items()}
+    timed = await measure(drivers, sample_ms, rounds)
+    results = {tuple(key.split("|")): value for key, (value, _) in timed.items()}
+    sizes = sorted(size for _, size in timed.values())
     devnull.close()
     logging_to(null)()
 
     print(
         f"asgi-problems {asgi_problems.__version__}, Python {platform.python_version()}, "
-        f"{platform.machine()}, {time.strftime('%Y-%m-%d')}; median of {rounds} rounds x {n}"
+        f"{platform.machine()}, {time.strftime('%Y-%m-%d')}; median of {rounds} rounds "
+        f"of ~{sample_ms:.0f} ms per app ({sizes[0]}-{sizes[-1]} requests)"
     )
     print()
     header = f"| {'scenario':34} | {'app':16} | {'µs/req':>7} | {'vs bare':>7} | {'vs hand':>7} |"
