@@ -107,13 +107,25 @@ def test_problem_headers_follow_the_content_headers() -> None:
 
 
 def test_the_body_cache_stays_bounded() -> None:
-    from asgi_problems._render import _CACHE_SIZE, _heads, _plain_cache
+    from asgi_problems._render import (
+        _CACHE_SIZE,
+        _SIZED_HEADERS,
+        _heads,
+        _plain_cache,
+        _prefixes,
+    )
 
     for n in range(_CACHE_SIZE + 100):
         render(NotFound(f"No user with id {n}"))
-        render(NotFound(title=f"Lost {n}", n=n))  # not plain: only its head is kept
+        # Not plain: only its head, its member's name and its length are kept.
+        render(NotFound(title=f"Lost {n}", **{f"n{n}": "x" * n}))
     assert len(_plain_cache) <= _CACHE_SIZE
     assert len(_heads) <= _CACHE_SIZE
+    assert len(_prefixes) <= _CACHE_SIZE
+    assert all(len(sized) <= _CACHE_SIZE for pair in _SIZED_HEADERS.values() for sized in pair)
+    # Lengths past the bound still get their own, right Content-Length.
+    _, headers, body = render(NotFound("y" * 5000, extra="z"))
+    assert dict(headers)[b"content-length"] == str(len(body)).encode()
     # A cached body is the same as a fresh one.
     fresh = render(NotFound("No user with id 0"), instance=None)
     assert json.loads(fresh[2])["detail"] == "No user with id 0"

@@ -211,10 +211,11 @@ class ProblemHandler:
                 exc.__traceback__ = None  # Reused instances would accumulate tracebacks.
                 status, headers, body = render(
                     exc,
-                    instance=scope.get("path") if self.instance else None,
-                    form=form,
-                    type_uri=None if self.type_base is None else self.type_uri(exc),
-                    vary=self.negotiate,
+                    scope.get("path") if self.instance else None,
+                    None,
+                    form,
+                    None if self.type_base is None else self.type_uri(exc),
+                    self.negotiate,
                 )
                 return status, headers, b"" if scope.get("method") == "HEAD" else body, None
         elif isinstance(exc, HTTPException):

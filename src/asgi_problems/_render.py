@@ -179,7 +179,6 @@ def _members(
 
 def render(
     problem: Problem,
-    *,
     instance: str | None = None,
     extra: Mapping[str, Any] | None = None,
     form: str = JSON,
@@ -213,7 +212,8 @@ def render(
         body = encode_xml(_members(problem, instance, extra, type_uri))
     else:
         body = encode_html(problem.status, str(problem.title), str(problem.detail))
-    headers = _FIXED_HEADERS[form][vary] + ((b"content-length", b"%d" % len(body)),)
+    length = len(body)
+    headers = _SIZED_HEADERS[form][vary].get(length) or _sized_headers(form, vary, length)
     if problem._raw_headers:
         headers += problem._raw_headers
     result = problem.status, headers, body
@@ -235,3 +235,16 @@ _FIXED_HEADERS: dict[str, tuple[RawHeaders, RawHeaders]] = {
         (HTML, ((b"content-type", b"text/html; charset=utf-8"), _CSP)),
     )
 }
+# form -> (without Vary, with Vary) -> body length -> the headers before the
+# problem's own: bodies come in few lengths, so each tuple is built once. Bounded.
+_SIZED_HEADERS: dict[str, tuple[dict[int, RawHeaders], dict[int, RawHeaders]]] = {
+    form: ({}, {}) for form in _FIXED_HEADERS
+}
+
+
+def _sized_headers(form: str, vary: bool, length: int) -> RawHeaders:
+    headers = _FIXED_HEADERS[form][vary] + ((b"content-length", b"%d" % length),)
+    sized = _SIZED_HEADERS[form][vary]
+    if len(sized) < _CACHE_SIZE:
+        sized[length] = headers
+    return headers
