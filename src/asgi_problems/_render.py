@@ -124,12 +124,12 @@ def encode_body(
     if type_uri is None:
         type_uri = problem.type
     title, status = problem.title, problem.status
-    head = _heads.get((type_uri, title, status)) or _head(type_uri, title, status)
-    parts = [head, _quote(detail) if type(detail) is str else _json(detail)]
+    body = _heads.get((type_uri, title, status)) or _head(type_uri, title, status)
+    body += _quote(detail) if type(detail) is str else _json(detail)
     if problem.instance is not None:
         instance = problem.instance
     if instance is not None:
-        parts += ',"instance":', _json(instance)
+        body += ',"instance":' + _json(instance)
     extensions = problem.extensions
     for key, value in extensions.items():
         prefix = _prefixes.get(key)
@@ -138,16 +138,14 @@ def encode_body(
         if prefix:
             kind = type(value)
             # str() of an exact int is its decimal form, and faster than int.__repr__.
-            parts += (
-                prefix,
-                (_quote(value) if kind is str else str(value) if kind is int else _json(value)),
-            )
+            body += prefix
+            body += _quote(value) if kind is str else str(value) if kind is int else _json(value)
     if extra:
         for name, value in extra.items():
             if name not in STANDARD_MEMBERS and name not in extensions:
-                parts.append(f",{_quote(name)}:{_json(value)}")
-    parts.append("}")
-    return "".join(parts).encode("ascii")
+                body += f",{_quote(name)}:{_json(value)}"
+    body += "}"
+    return body.encode("ascii")
 
 
 # Responses of problems that hold nothing but their four members and headers, the
