@@ -128,9 +128,11 @@ async def test_http_exception_becomes_a_problem(
         assert response.headers[name] == value
 
 
-async def test_http_exception_without_body_status_has_no_problem() -> None:
+@pytest.mark.parametrize("on_problem", [None, lambda conn, problem: None])
+async def test_http_exception_without_body_status_has_no_problem(on_problem: Any) -> None:
+    # With an on_problem hook the handler takes its awaiting path: the same answer.
     app = Starlette(routes=[Route("/", http_error(304, headers={"ETag": '"v1"'}))])
-    install(app)
+    install(app, on_problem=on_problem)
     async with client(app) as c:
         response = await c.get("/")
     assert response.status_code == 304

@@ -151,6 +151,8 @@ def test_class_defaults_follow_each_class_status() -> None:
         STATUSES[410].description,
     )
     assert Custom(status=410).title == "No such thing"
+    given = NotFound("Moved on.", status=410, title="Gone for good")
+    assert (given.status, given.title, given.detail) == (410, "Gone for good", "Moved on.")
     assert NotFound(status=404).title == "Not Found"
     # The classes themselves show the defaults their instances get.
     assert (NotFound.title, NotFound.detail) == ("Not Found", STATUSES[404].description)

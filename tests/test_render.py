@@ -129,3 +129,12 @@ def test_the_body_cache_stays_bounded() -> None:
     # A cached body is the same as a fresh one.
     fresh = render(NotFound("No user with id 0"), instance=None)
     assert json.loads(fresh[2])["detail"] == "No user with id 0"
+
+
+def test_extension_names_that_are_not_text_keep_their_own_names() -> None:
+    problem = NotFound()
+    problem.extensions.update({1: "one"})
+    assert json.loads(render(problem)[2])["1"] == "one"
+    problem.extensions.clear()
+    problem.extensions.update({True: "yes"})  # equal to 1, but named "True"
+    assert json.loads(render(problem)[2])["True"] == "yes"

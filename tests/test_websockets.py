@@ -41,7 +41,7 @@ async def echo(websocket: WebSocket) -> None:
     await websocket.close()
 
 
-def make_app() -> Starlette:
+def make_app(**options: Any) -> Starlette:
     app = Starlette(
         routes=[
             WebSocketRoute("/refuse", refuse_before_accept),
@@ -50,8 +50,21 @@ def make_app() -> Starlette:
             WebSocketRoute("/echo", echo),
         ]
     )
-    install(app)
+    install(app, **options)
     return app
+
+
+def test_on_problem_sees_websocket_problems() -> None:
+    seen: list[tuple[str, int]] = []
+    app = make_app(on_problem=lambda conn, problem: seen.append((conn.url.path, problem.status)))
+    with TestClient(app) as tc:
+        with pytest.raises(WebSocketDenialResponse), tc.websocket_connect("/refuse"):
+            pass
+        with tc.websocket_connect("/after") as ws:
+            ws.send_text("5xx")
+            with pytest.raises(WebSocketDisconnect):
+                ws.receive_text()
+    assert seen == [("/refuse", 403), ("/after", 503)]
 
 
 def test_problem_before_accept_is_a_denial_response() -> None:

@@ -99,12 +99,15 @@ def _head(type_: Any, title: Any, status: Any) -> str:
 
 # ',"name":' of each extension name seen ("" for the standard members, which an
 # extension may not replace): names are few and fixed in code. Bounded as well.
-_prefixes: dict[Any, str] = {}
+_prefixes: dict[str, str] = {}
 
 
 def _prefix(key: Any) -> str:
-    name = key if type(key) is str else str(key)
-    prefix = "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
+    if type(key) is not str:
+        # Not kept: keys such as 1 and True are equal, but their names are not.
+        name = str(key)
+        return "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
+    prefix = "" if key in STANDARD_MEMBERS else f",{_quote(key)}:"
     if len(_prefixes) < _CACHE_SIZE:
         _prefixes[key] = prefix
     return prefix
