@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from asgi_problems import NotFound, Problem
+from asgi_problems._negotiate import XML
 from asgi_problems._render import render
 
 
@@ -138,3 +139,27 @@ def test_extension_names_that_are_not_text_keep_their_own_names() -> None:
     problem.extensions.clear()
     problem.extensions.update({True: "yes"})  # equal to 1, but named "True"
     assert json.loads(render(problem)[2])["True"] == "yes"
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (10**5000, "<an integer of 16610 bits>"),
+        ([1, 10**5000], [1, "<an integer of 16610 bits>"]),
+        (Unprintable(), "<unprintable Unprintable>"),
+        ({"inner": Unprintable()}, {"inner": "<unprintable Unprintable>"}),
+        (-(10**100), -(10**100)),  # long, but within what str() writes
+    ],
+    ids=["huge-int", "huge-int-nested", "unprintable", "unprintable-nested", "long-int"],
+)
+def test_values_json_cannot_write_still_give_the_problem(value: Any, expected: Any) -> None:
+    status, _, body = render(NotFound("x", value=value))
+    assert status == 404
+    assert json.loads(body)["value"] == expected
+    xml_status, _, xml_body = render(NotFound("x", value=value), form=XML)
+    assert xml_status == 404 and xml_body.startswith(b"<?xml")

@@ -20,6 +20,9 @@ STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 # Deeper structures than this are cut: a hostile or cyclic extension must not
 # cost more than a bounded amount of work on the error path.
 _MAX_DEPTH = 32
+# Longer ints are written as a note of their size: str() refuses ints of more than
+# sys.get_int_max_str_digits() digits (4300 by default), and they mean nothing here.
+_MAX_INT_BITS = 10_000
 
 
 def _default(value: Any) -> Any:
@@ -35,7 +38,10 @@ def _default(value: Any) -> Any:
             return sorted(value)
         except TypeError:
             return list(value)
-    return str(value)
+    try:
+        return str(value)
+    except Exception:  # a broken __str__ must not cost the client its problem response
+        return f"<unprintable {type(value).__name__}>"
 
 
 # Only ever given the output of _safe(): plain JSON types, finite floats, no cycles,
@@ -55,7 +61,8 @@ def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
     if isinstance(value, int):
-        return value
+        bits = value.bit_length()
+        return value if bits <= _MAX_INT_BITS else f"<an integer of {bits} bits>"
     if depth >= _MAX_DEPTH or id(value) in seen:
         return "..."
     inner = seen | {id(value)}
@@ -71,7 +78,7 @@ def _json(value: Any) -> str:
     kind = type(value)
     if kind is str:
         return _quote(value)
-    if kind is int:
+    if kind is int and value.bit_length() <= _MAX_INT_BITS:
         return int.__repr__(value)
     if value is None:
         return "null"
@@ -140,9 +147,16 @@ def encode_body(
             prefix = _prefix(key)
         if prefix:
             kind = type(value)
-            # str() of an exact int is its decimal form, and faster than int.__repr__.
             body += prefix
-            body += _quote(value) if kind is str else str(value) if kind is int else _json(value)
+            if kind is str:
+                body += _quote(value)
+            elif kind is int:
+                try:
+                    body += str(value)  # its decimal form, and faster than int.__repr__
+                except ValueError:  # more digits than str() will write
+                    body += _json(value)
+            else:
+                body += _json(value)
     if extra:
         for name, value in extra.items():
             if name not in STANDARD_MEMBERS and name not in extensions:
