@@ -63,6 +63,7 @@ test-pythons:
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/compare.py
 
 dist: $(STAMP)
