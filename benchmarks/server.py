@@ -28,15 +28,11 @@ APPS = {
     "hand-written": "handwritten_app",
     "asgi-problems": "ours_app",
 }
-SCENARIOS = [
-    # name, method, path, expected status (the paths of run.py)
-    ("200 JSON (success path)", "GET", "/ok", 200),
-    ("raised NotFound()", "GET", "/not-found", 404),
-    ("raised NotFound(detail, 2 ext.)", "GET", "/custom", 404),
-    ("raised HTTPException(404)", "GET", "/http-404", 404),
-    ("router 404 (no route)", "GET", "/no/route", 404),
-    ("router 405", "POST", "/ok", 405),
-]
+sys.path.insert(0, str(HERE))  # run.py, whose apps and scenarios these are
+
+from run import SCENARIOS as IN_PROCESS  # noqa: E402
+
+SCENARIOS = [scenario for scenario in IN_PROCESS if scenario[3] != 500]
 
 
 def free_port() -> int:
