@@ -18,6 +18,7 @@ import gc
 import logging
 import os
 import platform
+import statistics
 import sys
 import time
 import tracemalloc
@@ -208,8 +209,9 @@ class Driver:
 
 async def measure(
     drivers: dict[str, Driver], sample_ms: float, rounds: int
-) -> dict[str, tuple[float, int]]:
-    """ns/request of each driver (its fastest sample), and the requests per sample.
+) -> dict[str, tuple[float, float, int]]:
+    """ns/request of each driver in its fastest and in its median sample, and the
+    requests per sample.
 
     Each sample runs one app for about ``sample_ms``, as a server runs one app: long
     enough that the per-request cost is the steady one, not that of caches another
@@ -227,9 +229,12 @@ async def measure(
         for name in order[r % len(order) :] + order[: r % len(order)]:
             gc.collect()
             samples[name].append(await drivers[name].run(sizes[name]))
-    # The fastest sample: on this shared machine noise comes in bursts and only ever
-    # adds time; two identical drivers agree within ~2% on it, but not on the median.
-    return {name: (min(values), sizes[name]) for name, values in samples.items()}
+    # Ratios use the fastest sample: on this shared machine noise comes in bursts and
+    # only ever adds time; identical drivers agree within ~2% on it, not on the median.
+    return {
+        name: (min(values), statistics.median(values), sizes[name])
+        for name, values in samples.items()
+    }
 
 
 async def leak_check(requests: int) -> tuple[float, float]:
@@ -296,8 +301,9 @@ async def main(quick: bool) -> None:
     for scenario, setup in ours_500.items():
         drivers[f"{scenario}|asgi-problems"] = Driver(apps["asgi-problems"], "GET", "/crash", setup)
     timed = await measure(drivers, sample_ms, rounds)
-    results = {tuple(key.split("|")): value for key, (value, _) in timed.items()}
-    sizes = sorted(size for _, size in timed.values())
+    results = {tuple(key.split("|")): fastest for key, (fastest, _, _) in timed.items()}
+    medians = {tuple(key.split("|")): median for key, (_, median, _) in timed.items()}
+    sizes = sorted(size for _, _, size in timed.values())
     devnull.close()
     logging_to(null)()
 
@@ -307,7 +313,10 @@ async def main(quick: bool) -> None:
         f"of ~{sample_ms:.0f} ms per app ({sizes[0]}-{sizes[-1]} requests)"
     )
     print()
-    header = f"| {'scenario':34} | {'app':16} | {'µs/req':>7} | {'vs bare':>7} | {'vs hand':>7} |"
+    header = (
+        f"| {'scenario':34} | {'app':16} | {'µs/req':>7} | {'median':>7} "
+        f"| {'vs bare':>7} | {'vs hand':>7} |"
+    )
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     scenario_names = [s[0] for s in SCENARIOS]
@@ -325,7 +334,8 @@ async def main(quick: bool) -> None:
             vs_bare = f"{value / bare:.2f}" if bare else "-"
             vs_hand = f"{value / hand:.2f}" if hand else "-"
             print(
-                f"| {scenario:34} | {name:16} | {value / 1000:7.2f} | {vs_bare:>7} | {vs_hand:>7} |"
+                f"| {scenario:34} | {name:16} | {value / 1000:7.2f} "
+                f"| {medians[scenario, name] / 1000:7.2f} | {vs_bare:>7} | {vs_hand:>7} |"
             )
 
     ours = {s: results.get((s, "asgi-problems"), 0.0) for s in scenario_names}
