@@ -6,7 +6,6 @@ every piece of per-request state stays in local variables.
 
 from __future__ import annotations
 
-import builtins
 import copy
 import inspect
 import logging
@@ -253,7 +252,7 @@ class ProblemHandler:
         translated the built-in way, with text detail, that nobody asked to log."""
         if (
             exc.status_code < 500
-            and builtins.type(exc.detail) is str
+            and type(exc.detail) is str
             and not self.instance
             and self.translate.rule(type(exc)) is from_http_exception
             and not logger.isEnabledFor(_DEBUG)
