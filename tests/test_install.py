@@ -209,6 +209,51 @@ async def test_problems_from_user_middleware_keep_their_status() -> None:
     assert fine.json() == {"ok": True}
 
 
+async def test_problems_raised_inside_cors_middleware_carry_cors_headers(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    origin = {"Origin": "https://web.example"}
+    app = Starlette(
+        routes=[Route("/ok", ok), Route("/crash", crash)],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=["https://web.example"]),
+            Middleware(pure_guard),
+            Middleware(DenyAdmin),
+        ],
+    )
+    install(app)
+    async with client(app) as c:
+        answers = {path: await c.get(path, headers=origin) for path in PATHS}
+        preflight = await c.options(
+            "/ok", headers={**origin, "Access-Control-Request-Method": "GET"}
+        )
+    for path, status in PATHS.items():
+        assert_problem(answers[path], status)
+        assert answers[path].headers["access-control-allow-origin"] == "https://web.example"
+    assert answers["/guarded"].headers["www-authenticate"] == 'Bearer realm="api"'
+    assert SECRET not in answers["/broken-mw"].text
+    assert preflight.status_code == 200
+    # Each crash is logged once, by the layer that answered it.
+    crashes = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert len(crashes) == 2
+
+
+# A problem from the auth middleware, from the one below it, a crash of each, the router.
+PATHS = {"/guarded": 401, "/admin": 403, "/broken-mw": 500, "/crash": 500, "/nowhere": 404}
+
+
+async def test_one_build_leaves_the_users_middleware_list_as_it_was() -> None:
+    app = Starlette(
+        routes=[Route("/ok", ok)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=["*"]), Middleware(DenyAdmin)],
+    )
+    install(app)
+    before = list(app.user_middleware)
+    async with client(app) as c:
+        assert (await c.get("/ok")).status_code == 200
+    assert app.user_middleware == before
+
+
 async def test_middleware_added_after_install_is_covered() -> None:
     app = Starlette(routes=[Route("/ok", ok)])
     install(app)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -130,24 +131,46 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
     build_default_stack = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
-        # With middleware of the user's, one layer of ours goes innermost, so that a
-        # crash of a route is answered inside CORSMiddleware and friends and its 500
-        # still carries their headers.
-        layered = bool(app.user_middleware)
-        if layered:
-            app.user_middleware.append(Middleware(ProblemMiddleware._sharing, handler))
-        stack = build_default_stack()
+        # With middleware of the user's, layers of ours go in among it (see _layered),
+        # for the time it takes Starlette to build the stack.
+        users = app.user_middleware
+        if users:
+            app.user_middleware = _layered(users, handler)
+        try:
+            stack = build_default_stack()
+        finally:
+            app.user_middleware = users
         # And one outermost, in place of ServerErrorMiddleware: it answers what the
         # user's middleware raises, and keeps Starlette from answering (and logging)
         # a crash a second time.
         if isinstance(stack, ServerErrorMiddleware):
             stack = stack.app
         _install_mounted(app.routes, handler)
-        if layered:
+        if users:
             return ProblemMiddleware._outer(stack, handler)
         return ProblemMiddleware._sharing(stack, handler)
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+
+
+def _layered(users: list[Middleware], handler: ProblemHandler) -> list[Middleware]:
+    """The user's middleware with a layer of ours innermost and right inside each
+    CORSMiddleware.
+
+    The innermost one answers a route's crash inside all of the user's middleware,
+    so that its 500 carries their headers. The one inside CORSMiddleware does the
+    same for problems raised by the middleware within it (an auth check's 401):
+    without CORS headers, a browser would hide that answer from the page.
+    """
+    ours = Middleware(ProblemMiddleware._sharing, handler)
+    layered: list[Middleware] = []
+    for middleware in users:
+        layered.append(middleware)
+        if isinstance(middleware.cls, type) and issubclass(middleware.cls, CORSMiddleware):
+            layered.append(ours)
+    if layered[-1] is not ours:
+        layered.append(ours)
+    return layered
 
 
 def adopt(app: Starlette, handler: ProblemHandler) -> None:
