@@ -4,9 +4,9 @@
 
 Every app is called directly as an ASGI callable (no network, no server), many
 times in one event loop. Each sample runs one app for a fixed time; rounds of
-samples interleave all apps and scenarios. The table shows the cost of one request
-in each app's fastest sample, and its ratio to bare Starlette and to the
-hand-written handler measured in the same run. Peers are included when installed
+samples interleave all apps and scenarios. The table shows the nanoseconds one
+request costs in each app's fastest and in its median sample, and the ratio of the
+fastest to bare Starlette and to the hand-written handler measured in the same run. Peers are included when installed
 (the ``bench`` extra).
 """
 
@@ -314,7 +314,7 @@ async def main(quick: bool) -> None:
     )
     print()
     header = (
-        f"| {'scenario':34} | {'app':16} | {'µs/req':>7} | {'median':>7} "
+        f"| {'scenario':34} | {'app':16} | {'ns/req':>7} | {'median':>7} "
         f"| {'vs bare':>7} | {'vs hand':>7} |"
     )
     print(header)
@@ -334,8 +334,8 @@ async def main(quick: bool) -> None:
             vs_bare = f"{value / bare:.2f}" if bare else "-"
             vs_hand = f"{value / hand:.2f}" if hand else "-"
             print(
-                f"| {scenario:34} | {name:16} | {value / 1000:7.2f} "
-                f"| {medians[scenario, name] / 1000:7.2f} | {vs_bare:>7} | {vs_hand:>7} |"
+                f"| {scenario:34} | {name:16} | {value:7.0f} "
+                f"| {medians[scenario, name]:7.0f} | {vs_bare:>7} | {vs_hand:>7} |"
             )
 
     ours = {s: results.get((s, "asgi-problems"), 0.0) for s in scenario_names}
