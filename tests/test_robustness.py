@@ -14,6 +14,9 @@ import httpx
 import pytest
 from _support import SERVER_ERROR_DETAIL, assert_problem, client, serve
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -56,6 +59,37 @@ async def test_failure_mid_stream_sends_no_second_start(
         async with client(spy, raise_app_exceptions=True) as c:
             await c.get("/stream")
     assert starts == [200]
+    mine = [r for r in errors_in(problem_logs) if r.name == "asgi_problems"]
+    assert len(mine) == 1 and "after the response started" in mine[0].getMessage()
+
+
+async def test_a_start_held_back_by_middleware_is_still_answered_and_logged_once(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    # GZipMiddleware keeps the start until the first chunk, so a body that fails
+    # before it leaves nothing sent: the layer inside CORSMiddleware can still answer.
+    async def fails_at_once(request: Request) -> Response:
+        async def body() -> AsyncIterator[bytes]:
+            raise RuntimeError("disk gone before the first chunk")
+            yield b""  # pragma: no cover - makes this a generator
+
+        return StreamingResponse(body(), media_type="text/plain")
+
+    app = Starlette(
+        routes=[Route("/stream", fails_at_once)],
+        middleware=[
+            Middleware(CORSMiddleware, allow_origins=["https://web.example"]),
+            Middleware(GZipMiddleware, minimum_size=1),
+        ],
+    )
+    install(app)
+    async with client(app) as c:
+        response = await c.get(
+            "/stream", headers={"Origin": "https://web.example", "Accept-Encoding": "gzip"}
+        )
+    assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    assert response.headers["access-control-allow-origin"] == "https://web.example"
+    assert "disk gone" not in response.text
     mine = [r for r in errors_in(problem_logs) if r.name == "asgi_problems"]
     assert len(mine) == 1 and "after the response started" in mine[0].getMessage()
 

@@ -44,6 +44,8 @@ MAX_CLOSE_REASON = 123
 
 # status, raw headers, body, and the exception to re-raise after sending (if any)
 Prepared = tuple[int, RawHeaders, bytes, Exception | None]
+# an exception, its problem, and whether it was a crash
+Resolved = tuple[Exception, Problem, bool]
 OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 
 # How many reused responses a handler keeps: details may be built from request data.
@@ -108,33 +110,32 @@ class ProblemHandler:
         return getattr(exc, _LOGGED, False) is True
 
     def log_late(self, scope: Scope, exc: BaseException) -> None:
-        """Log an exception that came after the response started (it will be re-raised)."""
+        """Log an exception that came after the response started (it will be re-raised).
+
+        Usually the server then closes the connection; but if middleware held the
+        start back (GZipMiddleware does), a layer further out still answers it.
+        """
         if not getattr(exc, _LOGGED, False):
             method, path = _where(scope)
             logger.error(
-                "Exception after the response started on %s %s; closing the connection",
-                method,
-                path,
-                exc_info=exc,
+                "Exception after the response started on %s %s", method, path, exc_info=exc
             )
             _mark_logged(exc)
 
-    def _choose(self, exc: Exception) -> tuple[Exception, Problem, bool]:
-        """For an exception group: the member that decides the response, its problem,
-        and whether it crashed.
+    def _choose(self, exc: Exception) -> tuple[Exception, Problem, bool, list[Resolved]]:
+        """The exception that decides the response, its problem, whether it crashed,
+        and what else an exception group held.
 
         A group of one stands for its member; a group of several is answered with its
-        most severe member (the first 5xx, else the first one); the others are logged.
+        most severe member (the first 5xx, else the first one).
         """
         exc = unwrap(exc)
         if not isinstance(exc, Group):
-            return (exc, *self.translate(exc))
+            return (exc, *self.translate(exc), [])
         results = [(member, *self.translate(member)) for member in leaves(exc)]
         chosen = max(results, key=lambda result: result[1].status >= 500)
-        for member, problem, crashed in results:
-            if member is not chosen[0]:
-                self._log("Also raised with it", {}, member, problem, crashed)
-        return chosen
+        others = [result for result in results if result[0] is not chosen[0]]
+        return (*chosen, others)
 
     def _log(
         self, what: str, scope: Scope, exc: BaseException, problem: Problem, crashed: bool
@@ -157,16 +158,22 @@ class ProblemHandler:
                 "%s: %s (%d) on %s %s", what, type(problem).__name__, problem.status, method, path
             )
 
-    def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool]:
+    def _resolve(self, scope: Scope, exc: Exception) -> Resolved:
         """Translate and log ``exc``: the exception that decides, its problem, and
         whether it was a crash."""
+        # Logged by an inner layer, which could not answer it: not logged twice.
+        logged = getattr(exc, _LOGGED, False) is True
+        others: list[Resolved] = []
         if isinstance(exc, Group):
-            exc, problem, crashed = self._choose(exc)
+            exc, problem, crashed, others = self._choose(exc)
         else:
             problem, crashed = self.translate(exc)
-        # 4xx problems are the app working as intended: logged only at DEBUG level.
-        if crashed or problem.status >= 500 or logger.isEnabledFor(_DEBUG):
-            self._log("Problem", scope, exc, problem, crashed)
+        if not logged:
+            # 4xx problems are the app working as intended: logged only at DEBUG level.
+            if crashed or problem.status >= 500 or logger.isEnabledFor(_DEBUG):
+                self._log("Problem", scope, exc, problem, crashed)
+            for member, member_problem, member_crashed in others:
+                self._log("Also raised with it", scope, member, member_problem, member_crashed)
         return exc, problem, crashed
 
     async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
