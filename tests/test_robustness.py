@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 from _support import SERVER_ERROR_DETAIL, assert_problem, client, serve
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -154,6 +157,72 @@ async def test_cancelled_request_is_not_a_500(problem_logs: pytest.LogCaptureFix
         tg.cancel_scope.cancel()
     assert tg.cancel_scope.cancelled_caught
     assert sent == []
+    assert errors_in(problem_logs) == []
+
+
+class ReadsTheBody(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.url.path == "/checked":
+            await request.body()  # a signature check, say
+        return await call_next(request)
+
+
+async def upload(request: Request) -> Response:
+    return JSONResponse({"size": len(await request.body())})
+
+
+@pytest.mark.parametrize("path", ["/upload", "/checked"], ids=["route", "middleware"])
+async def test_client_that_leaves_mid_upload_is_not_an_error(
+    path: str, problem_logs: pytest.LogCaptureFixture
+) -> None:
+    # Reading the body then raises Starlette's ClientDisconnect, in the route or in
+    # the user's middleware: a 400 that nobody may read, and not a crash.
+    app = Starlette(
+        routes=[Route("/upload", upload, methods=["POST"]), Route("/checked", ok)],
+        middleware=[Middleware(ReadsTheBody)],
+    )
+    install(app)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    method = "POST" if path == "/upload" else "GET"
+    scope = {"type": "http", "method": method, "path": path, "headers": [], "query_string": b""}
+    await app(scope, receive, send)  # nothing raised, so the server logs nothing either
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"])["detail"] == (
+        "The client disconnected before it had sent the whole request body."
+    )
+    assert errors_in(problem_logs) == []
+
+
+async def test_client_that_leaves_mid_upload_under_uvicorn(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    read = threading.Event()
+
+    async def upload_noting(request: Request) -> Response:
+        try:
+            return await upload(request)
+        finally:
+            read.set()
+
+    app = Starlette(routes=[Route("/upload", upload_noting, methods=["POST"]), Route("/ok", ok)])
+    install(app)
+    # log_config=None: an "Exception in ASGI application" from uvicorn would show here.
+    with serve(app, log_config=None) as base_url:
+        host, port = base_url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            head = b"POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n"
+            sock.sendall(head + b"x" * 1000)
+            await anyio.sleep(0.1)  # the route is now waiting for the rest
+        assert await anyio.to_thread.run_sync(read.wait, 5)
+        async with httpx.AsyncClient(base_url=base_url) as c:
+            assert (await c.get("/ok")).status_code == 200
     assert errors_in(problem_logs) == []
 
 

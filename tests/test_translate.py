@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from asgi_problems import BadRequest, Conflict, InternalServerError, NotFound, Problem
 from asgi_problems._translate import Translations
@@ -45,7 +46,9 @@ def test_user_mapping_overrides_built_ins() -> None:
 
 def test_handled_types_and_defaults() -> None:
     translate = Translations({KeyError: NotFound, Exception: Conflict})
-    assert set(translate.handled_types()) == {Problem, HTTPException, KeyError}
+    assert set(translate.handled_types()) == {Problem, HTTPException, ClientDisconnect, KeyError}
+    assert type(translate(ClientDisconnect())[0]) is BadRequest
+    assert type(Translations({ClientDisconnect: Conflict})(ClientDisconnect())[0]) is Conflict
     extended = translate.with_defaults({ValueError: lambda exc: BadRequest(), KeyError: Conflict})
     assert type(extended(ValueError())[0]) is BadRequest
     assert type(extended(KeyError())[0]) is NotFound  # the user's mapping wins

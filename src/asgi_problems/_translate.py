@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
-from ._exceptions import BadGateway, InternalServerError
+from ._exceptions import BadGateway, BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._problem import Problem
 
@@ -74,6 +75,15 @@ def from_http_exception(exc: HTTPException) -> Problem:
     return problem
 
 
+def from_client_disconnect(exc: ClientDisconnect) -> Problem:
+    """A request body cut short by the client: its error, not a crash of ours.
+
+    Servers drop an answer to a client that has gone, but a 4xx keeps the log free of
+    tracebacks, and middleware such as BaseHTTPMiddleware still gets its response.
+    """
+    return BadRequest("The client disconnected before it had sent the whole request body.")
+
+
 @functools.lru_cache(maxsize=256)
 def _clean_headers(items: tuple[tuple[str, str], ...]) -> RawHeaders:
     # The same few header sets (Allow of a route, WWW-Authenticate) come back on
@@ -106,6 +116,7 @@ class Translations:
         self._table: dict[type[BaseException], Translator] = {
             Problem: ITSELF,
             HTTPException: from_http_exception,
+            ClientDisconnect: from_client_disconnect,
         }
         for key, target in (mapping or {}).items():
             if not (isinstance(key, type) and issubclass(key, BaseException)):
