@@ -73,7 +73,7 @@ def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
     return _safe(_default(value), depth + 1, inner)
 
 
-def _json(value: Any) -> str:
+def json_text(value: Any) -> str:
     """JSON text of one member value; the usual types skip the general encoder."""
     kind = type(value)
     if kind is str:
@@ -98,7 +98,7 @@ def _head(type_: Any, title: Any, status: Any) -> str:
     key = (type_, title, status)
     head = _heads.get(key)
     if head is None:
-        head = f'{{"type":{_json(type_)},"title":{_json(title)},"status":{_json(status)},"detail":'
+        head = f'{{"type":{json_text(type_)},"title":{json_text(title)},"status":{json_text(status)},"detail":'
         if len(_heads) < _CACHE_SIZE:
             _heads[key] = head
     return head
@@ -135,11 +135,11 @@ def encode_body(
         type_uri = problem.type
     title, status = problem.title, problem.status
     body = _heads.get((type_uri, title, status)) or _head(type_uri, title, status)
-    body += _quote(detail) if type(detail) is str else _json(detail)
+    body += _quote(detail) if type(detail) is str else json_text(detail)
     if problem.instance is not None:
         instance = problem.instance
     if instance is not None:
-        body += ',"instance":' + _json(instance)
+        body += ',"instance":' + json_text(instance)
     extensions = problem.extensions
     for key, value in extensions.items():
         prefix = _prefixes.get(key)
@@ -154,13 +154,13 @@ def encode_body(
                 try:
                     body += str(value)  # its decimal form, and faster than int.__repr__
                 except ValueError:  # more digits than str() will write
-                    body += _json(value)
+                    body += json_text(value)
             else:
-                body += _json(value)
+                body += json_text(value)
     if extra:
         for name, value in extra.items():
             if name not in STANDARD_MEMBERS and name not in extensions:
-                body += f",{_quote(name)}:{_json(value)}"
+                body += f",{_quote(name)}:{json_text(value)}"
     body += "}"
     return body.encode("ascii")
 

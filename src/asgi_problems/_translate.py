@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect
 from ._exceptions import BadGateway, BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._problem import Problem
+from ._render import json_text
 
 logger = logging.getLogger("asgi_problems")
 
@@ -55,16 +56,32 @@ def leaves(group: BaseException) -> Iterator[Exception]:
 
 
 def from_http_exception(exc: HTTPException) -> Problem:
-    """Starlette's (and FastAPI's) HTTPException as a problem, keeping detail and headers."""
+    """Starlette's (and FastAPI's) HTTPException as a problem, keeping detail and headers.
+
+    FastAPI lets a detail be any JSON value. A dict's members become the problem's:
+    ``type``, ``title``, ``detail`` and ``instance`` as those, the others as extension
+    members (``status`` is the response's). Any other value is written as JSON text.
+    """
     code = exc.status_code
     detail: Any = exc.detail
+    members: dict[str, Any] = {}
+    if isinstance(detail, Mapping):
+        members = {str(name): value for name, value in detail.items()}
+        members.pop("status", None)  # the response's status is the one that holds
+        detail = members.pop("detail", None)
     # Starlette fills an omitted detail with the reason phrase; ours says more.
     if not detail or detail == http.client.responses.get(code):
         detail = None
     elif not isinstance(detail, str):
-        detail = str(detail)
+        detail = json_text(detail)
     cls = Problem._by_status.get(code)
     problem = cls(detail) if cls is not None else Problem._for_any_status(code, detail)
+    if members:
+        for name in ("type", "title", "instance"):
+            value = members.pop(name, None)
+            if value is not None:
+                setattr(problem, name, value if isinstance(value, str) else json_text(value))
+        problem.extensions = members
     if exc.headers:
         # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
         try:

@@ -74,6 +74,53 @@ async def test_fastapi_http_exception_keeps_detail_and_headers() -> None:
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize(
+    ("detail", "expected"),
+    [
+        # An error code beside a message, as FastAPI apps often send: extension members.
+        (
+            {"code": "OUT_OF_STOCK", "message": "No more apples", "left": 0},
+            {"title": "Conflict", "code": "OUT_OF_STOCK", "message": "No more apples", "left": 0},
+        ),
+        # A problem written by hand: its members are the problem's; status is the response's.
+        (
+            {
+                "type": "https://shop.example/problems/out-of-stock",
+                "title": "Out of stock",
+                "status": 400,
+                "detail": "No more apples",
+                "instance": "/apples",
+                "sku": ["A-1", "A-2"],
+            },
+            {
+                "type": "https://shop.example/problems/out-of-stock",
+                "title": "Out of stock",
+                "detail": "No more apples",
+                "instance": "/apples",
+                "sku": ["A-1", "A-2"],
+            },
+        ),
+        # Anything else is JSON text, never a Python repr.
+        (["apples", "pears"], {"detail": '["apples","pears"]'}),
+        ({"detail": {"reason": "sold out"}}, {"detail": '{"reason":"sold out"}'}),
+    ],
+    ids=["code-and-message", "hand-written-problem", "list", "nested-detail"],
+)
+async def test_structured_http_exception_details(detail: Any, expected: dict[str, Any]) -> None:
+    app = FastAPI()
+
+    @app.get("/apples")
+    async def apples() -> None:
+        raise fastapi.HTTPException(409, detail=detail)
+
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/apples")
+    body = assert_problem(response, 409)
+    assert {name: body[name] for name in expected} == expected
+    assert "'" not in response.text  # no Python repr anywhere
+
+
 async def test_starlette_http_exception_and_problems_in_fastapi() -> None:
     async with client(make_app()) as c:
         gone = await c.get("/items/410")
