@@ -73,14 +73,14 @@ def from_http_exception(exc: HTTPException) -> Problem:
     if not detail or detail == http.client.responses.get(code):
         detail = None
     elif not isinstance(detail, str):
-        detail = json_text(detail)
+        detail = _text(detail)
     cls = Problem._by_status.get(code)
     problem = cls(detail) if cls is not None else Problem._for_any_status(code, detail)
     if members:
         for name in ("type", "title", "instance"):
             value = members.pop(name, None)
             if value is not None:
-                setattr(problem, name, value if isinstance(value, str) else json_text(value))
+                setattr(problem, name, _text(value))
         problem.extensions = members
     if exc.headers:
         # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
@@ -90,6 +90,13 @@ def from_http_exception(exc: HTTPException) -> Problem:
             problem._raw_headers = encode_headers(exc.headers, strict=False)
         problem.headers = dict(exc.headers)
     return problem
+
+
+def _text(value: Any) -> str:
+    # A member that must be text: structured values as JSON, never a Python repr.
+    if isinstance(value, str):
+        return value
+    return json_text(value) if isinstance(value, (Mapping, list, tuple)) else str(value)
 
 
 def from_client_disconnect(exc: ClientDisconnect) -> Problem:

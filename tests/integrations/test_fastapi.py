@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from typing import Annotated, Any
 
 import fastapi
@@ -103,8 +104,9 @@ async def test_fastapi_http_exception_keeps_detail_and_headers() -> None:
         # Anything else is JSON text, never a Python repr.
         (["apples", "pears"], {"detail": '["apples","pears"]'}),
         ({"detail": {"reason": "sold out"}}, {"detail": '{"reason":"sold out"}'}),
+        ({"title": 7, "detail": Decimal("1.5")}, {"title": "7", "detail": "1.5"}),
     ],
-    ids=["code-and-message", "hand-written-problem", "list", "nested-detail"],
+    ids=["code-and-message", "hand-written-problem", "list", "nested-detail", "not-text"],
 )
 async def test_structured_http_exception_details(detail: Any, expected: dict[str, Any]) -> None:
     app = FastAPI()
