@@ -98,7 +98,10 @@ def _head(type_: Any, title: Any, status: Any) -> str:
     key = (type_, title, status)
     head = _heads.get(key)
     if head is None:
-        head = f'{{"type":{json_text(type_)},"title":{json_text(title)},"status":{json_text(status)},"detail":'
+        head = (
+            f'{{"type":{json_text(type_)},"title":{json_text(title)},'
+            f'"status":{json_text(status)},"detail":'
+        )
         if len(_heads) < _CACHE_SIZE:
             _heads[key] = head
     return head
