@@ -39,6 +39,14 @@ async def stream_then_fail(request: Request) -> Response:
     return StreamingResponse(body(), media_type="text/plain")
 
 
+async def fails_at_once(request: Request) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        raise RuntimeError("disk gone before the first chunk")
+        yield b""  # pragma: no cover - makes this a generator
+
+    return StreamingResponse(body(), media_type="text/plain")
+
+
 def errors_in(logs: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
     return [r for r in logs.records if r.levelno >= logging.ERROR]
 
@@ -66,24 +74,17 @@ async def test_failure_mid_stream_sends_no_second_start(
     assert len(mine) == 1 and "after the response started" in mine[0].getMessage()
 
 
+@pytest.mark.parametrize("with_cors", [True, False], ids=["cors-outside", "gzip-alone"])
 async def test_a_start_held_back_by_middleware_is_still_answered_and_logged_once(
-    problem_logs: pytest.LogCaptureFixture,
+    with_cors: bool, problem_logs: pytest.LogCaptureFixture
 ) -> None:
     # GZipMiddleware keeps the start until the first chunk, so a body that fails
-    # before it leaves nothing sent: the layer inside CORSMiddleware can still answer.
-    async def fails_at_once(request: Request) -> Response:
-        async def body() -> AsyncIterator[bytes]:
-            raise RuntimeError("disk gone before the first chunk")
-            yield b""  # pragma: no cover - makes this a generator
-
-        return StreamingResponse(body(), media_type="text/plain")
-
+    # before it leaves nothing sent: a layer outside it can still answer (the one
+    # inside CORSMiddleware, or the outermost one).
+    cors = [Middleware(CORSMiddleware, allow_origins=["https://web.example"])]
     app = Starlette(
         routes=[Route("/stream", fails_at_once)],
-        middleware=[
-            Middleware(CORSMiddleware, allow_origins=["https://web.example"]),
-            Middleware(GZipMiddleware, minimum_size=1),
-        ],
+        middleware=[*(cors if with_cors else []), Middleware(GZipMiddleware, minimum_size=1)],
     )
     install(app)
     async with client(app) as c:
@@ -91,10 +92,27 @@ async def test_a_start_held_back_by_middleware_is_still_answered_and_logged_once
             "/stream", headers={"Origin": "https://web.example", "Accept-Encoding": "gzip"}
         )
     assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
-    assert response.headers["access-control-allow-origin"] == "https://web.example"
+    if with_cors:
+        assert response.headers["access-control-allow-origin"] == "https://web.example"
     assert "disk gone" not in response.text
     mine = [r for r in errors_in(problem_logs) if r.name == "asgi_problems"]
     assert len(mine) == 1 and "after the response started" in mine[0].getMessage()
+
+
+async def test_a_start_held_back_is_answered_under_uvicorn(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    # Unanswered, uvicorn would send its own text/plain 500 and log the crash again.
+    app = Starlette(
+        routes=[Route("/stream", fails_at_once)],
+        middleware=[Middleware(GZipMiddleware, minimum_size=1)],
+    )
+    install(app)
+    with serve(app, log_config=None) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as c:
+            response = await c.get("/stream", headers={"Accept-Encoding": "gzip"})
+    assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    assert [r.name for r in errors_in(problem_logs)] == ["asgi_problems"]
 
 
 async def test_failure_mid_stream_closes_a_real_connection() -> None:

@@ -116,6 +116,8 @@ class _OuterProblemMiddleware(ProblemMiddleware):
     It sees only what the inner layer let through (already logged, after the
     response started) and what the user's middleware raised, so it needs no
     send wrapper of its own: the success path pays for one layer, not two.
+    (Middleware that holds the start back, such as GZipMiddleware, gets a
+    ProblemMiddleware here instead, which watches what goes out.)
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
