@@ -115,6 +115,40 @@ async def test_a_start_held_back_is_answered_under_uvicorn(
     assert [r.name for r in errors_in(problem_logs)] == ["asgi_problems"]
 
 
+async def test_a_crash_after_early_hints_is_still_answered() -> None:
+    # A 103 goes out before the response starts: a problem can still follow it.
+    async def hinted(request: Request) -> Response:
+        await request.send_early_hints("</app.css>; rel=preload")
+        raise RuntimeError("the query failed")
+
+    app = Starlette(routes=[Route("/page", hinted)])
+    install(app)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/page",
+        "headers": [],
+        "query_string": b"",
+        "extensions": {"http.response.early_hint": {}},
+    }
+    await app(scope, receive, send)
+    assert [m["type"] for m in sent] == [
+        "http.response.early_hint",
+        "http.response.start",
+        "http.response.body",
+    ]
+    assert sent[1]["status"] == 500
+    assert json.loads(sent[2]["body"])["detail"] == SERVER_ERROR_DETAIL
+
+
 async def test_failure_mid_stream_closes_a_real_connection() -> None:
     app = Starlette(routes=[Route("/stream", stream_then_fail), Route("/ok", ok)])
     install(app)

@@ -76,9 +76,10 @@ class ProblemMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            # The first message is always http.response.start; anything sent means
-            # the status line is gone and a problem can no longer replace it.
-            started = True
+            # Once the start is sent, a problem can no longer replace the response.
+            # Early hints (103) and debug messages may come before it, and don't count.
+            if not started and message["type"] == "http.response.start":
+                started = True
             await send(message)
 
         try:
