@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import pytest
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, serve
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -147,6 +148,20 @@ async def test_http_exception_header_injection_is_stripped() -> None:
         response = await c.get("/")
     assert "set-cookie" not in response.headers
     assert response.headers["x-a"] == "vSet-Cookie: a=b"
+
+
+async def test_http_exception_cannot_reframe_the_body() -> None:
+    # Headers that describe the body are ours to write: a foreign Transfer-Encoding
+    # beside our Content-Length would leave the client unsure where the answer ends.
+    framing = {"Transfer-Encoding": "chunked", "Content-Length": "0", "Content-Encoding": "br"}
+    app = Starlette(routes=[Route("/", http_error(404, headers=framing))])
+    install(app)
+    with serve(app) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as c:
+            response = await c.get("/")
+    assert_problem(response, 404)  # content-length matches the body
+    assert "transfer-encoding" not in response.headers
+    assert "content-encoding" not in response.headers
 
 
 async def test_crash_is_500_logged_exactly_once(problem_logs: pytest.LogCaptureFixture) -> None:

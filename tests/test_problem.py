@@ -197,6 +197,8 @@ def test_headers_are_kept() -> None:
         {"X-A\r\nX-B": "v"},
         {"X-A": "snow\u2603man"},
         {"Content-Length": "0"},
+        {"Transfer-Encoding": "chunked"},
+        {"Content-Encoding": "gzip"},
     ],
 )
 def test_unsafe_headers_raise_value_error(headers: dict[str, str]) -> None:

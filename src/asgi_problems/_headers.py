@@ -16,9 +16,10 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # Field values may hold visible characters, space and tab; every other control
 # character (CR and LF above all) could split the header block.
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-# The renderer writes these from the body it encodes; a copy from the caller
-# could only disagree with it.
-_OWNED = frozenset({"content-type", "content-length"})
+# These describe the body, which the renderer writes itself: a copy from the caller
+# could only disagree with it (and a Transfer-Encoding beside our Content-Length
+# would leave the client unsure where the response ends).
+_OWNED = frozenset({"content-type", "content-length", "transfer-encoding", "content-encoding"})
 
 
 def encode_headers(headers: Mapping[str, str] | None, *, strict: bool) -> RawHeaders:
@@ -38,7 +39,8 @@ def encode_headers(headers: Mapping[str, str] | None, *, strict: bool) -> RawHea
             if strict:
                 if lower in _OWNED:
                     raise ValueError(
-                        f"header {name!r} is set by asgi-problems from the body it renders; remove it"
+                        f"header {name!r} describes the body, which asgi-problems renders "
+                        "itself; remove it"
                     )
                 raise ValueError(
                     f"invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~ only"
