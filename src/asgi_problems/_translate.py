@@ -60,7 +60,8 @@ def from_http_exception(exc: HTTPException) -> Problem:
 
     FastAPI lets a detail be any JSON value. A dict's members become the problem's:
     ``type``, ``title``, ``detail`` and ``instance`` as those, the others as extension
-    members (``status`` is the response's). Any other value is written as JSON text.
+    members (``status`` is the response's). Lists are written as JSON text, and
+    other values with ``str()``: never as a Python repr.
     """
     code = exc.status_code
     detail: Any = exc.detail
