@@ -104,11 +104,6 @@ class ProblemHandler:
         twin._ready = {}
         return twin
 
-    @staticmethod
-    def reported(exc: BaseException) -> bool:
-        """Whether a layer of ours already logged ``exc`` and let it through on purpose."""
-        return getattr(exc, _LOGGED, False) is True
-
     def log_late(self, scope: Scope, exc: BaseException) -> None:
         """Log an exception that came after the response started (it will be re-raised).
 

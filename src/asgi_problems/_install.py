@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
@@ -147,11 +146,9 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
         if isinstance(stack, ServerErrorMiddleware):
             stack = stack.app
         _install_mounted(app.routes, handler)
-        if users and not any(_holds_start(middleware) for middleware in users):
-            return ProblemMiddleware._outer(stack, handler)
-        # The outer layer watches what goes out when there is no inner layer, or when
-        # middleware may hold the start back: a crash before GZipMiddleware passed it
-        # on has sent nothing yet, and only a layer outside it can tell, and answer.
+        # It watches what goes out itself: middleware may hold the start back (GZip
+        # does, until the first chunk), and a crash before it passed the start on has
+        # sent nothing yet, which only a layer outside it can tell, and answer.
         return ProblemMiddleware._sharing(stack, handler)
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
@@ -175,11 +172,6 @@ def _layered(users: list[Middleware], handler: ProblemHandler) -> list[Middlewar
     if layered[-1] is not ours:
         layered.append(ours)
     return layered
-
-
-def _holds_start(middleware: Middleware) -> bool:
-    # GZipMiddleware sends http.response.start only along with the first chunk.
-    return isinstance(middleware.cls, type) and issubclass(middleware.cls, GZipMiddleware)
 
 
 def adopt(app: Starlette, handler: ProblemHandler) -> None:

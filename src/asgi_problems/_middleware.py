@@ -60,10 +60,6 @@ class ProblemMiddleware:
         self._handler = handler
         return self
 
-    @classmethod
-    def _outer(cls, app: ASGIApp, handler: ProblemHandler) -> ProblemMiddleware:
-        return _OuterProblemMiddleware._sharing(app, handler)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
@@ -109,25 +105,3 @@ class ProblemMiddleware:
             raise
         except Exception as exc:
             await self._handler.respond_websocket(scope, receive, send, exc, state)
-
-
-class _OuterProblemMiddleware(ProblemMiddleware):
-    """install()'s outer layer, in place of Starlette's ServerErrorMiddleware.
-
-    It sees only what the inner layer let through (already logged, after the
-    response started) and what the user's middleware raised, so it needs no
-    send wrapper of its own: the success path pays for one layer, not two.
-    (Middleware that holds the start back, such as GZipMiddleware, gets a
-    ProblemMiddleware here instead, which watches what goes out.)
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
-            return
-        try:
-            await self.app(scope, receive, send)
-        except Exception as exc:
-            if self._handler.reported(exc):
-                raise
-            await self._handler.respond(scope, send, exc)
