@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 import inspect
 import logging
+import re
 import traceback
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -22,6 +24,7 @@ from ._headers import RawHeaders, encode_headers
 from ._negotiate import JSON, form_of
 from ._problem import Problem
 from ._render import render
+from ._report import report, trace_id
 from ._status import type_slug
 from ._translate import (
     ITSELF,
@@ -63,6 +66,24 @@ def _mark_logged(exc: BaseException) -> None:
         pass
 
 
+# An X-Request-ID is only taken as a correlation id when it looks like one (a UUID,
+# a trace id, nginx's $request_id): it comes from the client, and goes into the
+# problem and the log.
+_REQUEST_ID = re.compile(rb"[0-9A-Fa-f-]{16,64}")
+
+
+def correlation_id(scope: Scope) -> str:
+    """The id that ties a 5xx to its log record: the trace's (OpenTelemetry), else the
+    request's X-Request-ID, else a new one."""
+    found = trace_id()
+    if found is not None:
+        return found
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
+            return bytes(value).decode("ascii")
+    return uuid.uuid4().hex
+
+
 def _where(scope: Scope) -> tuple[str, str]:
     # Method and path only: query strings and headers may carry secrets.
     method = scope.get("method") or ("WEBSOCKET" if scope.get("type") == "websocket" else "-")
@@ -83,8 +104,10 @@ class ProblemHandler:
         pass_upstream_detail: bool = False,
         negotiate: bool = True,
         type_base: str | None = None,
+        correlation_id: bool = False,
     ) -> None:
         self.debug = debug
+        self.correlation_id = correlation_id
         self.negotiate = negotiate
         self.type_base = type_base
         self.instance = instance
@@ -133,29 +156,55 @@ class ProblemHandler:
         return (*chosen, others)
 
     def _log(
-        self, what: str, scope: Scope, exc: BaseException, problem: Problem, crashed: bool
+        self,
+        what: str,
+        scope: Scope,
+        exc: BaseException,
+        problem: Problem,
+        crashed: bool,
+        correlation: str | None = None,
     ) -> None:
         method, path = _where(scope)
+        # The correlation id goes on the record (for structured handlers) and, so
+        # that plain text logs can be searched for it, into the message.
+        tail, extra = (
+            ("", None)
+            if correlation is None
+            else (
+                f" [correlation_id={correlation}]",
+                {"correlation_id": correlation},
+            )
+        )
         if crashed:
-            logger.error("%s: unhandled exception on %s %s", what, method, path, exc_info=exc)
+            logger.error(
+                "%s: unhandled exception on %s %s%s",
+                what,
+                method,
+                path,
+                tail,
+                exc_info=exc,
+                extra=extra,
+            )
         elif problem.status >= 500:
             logger.error(
-                "%s: %s (%d) on %s %s",
+                "%s: %s (%d) on %s %s%s",
                 what,
                 type(problem).__name__,
                 problem.status,
                 method,
                 path,
+                tail,
                 exc_info=exc,
+                extra=extra,
             )
         else:
             logger.debug(
                 "%s: %s (%d) on %s %s", what, type(problem).__name__, problem.status, method, path
             )
 
-    def _resolve(self, scope: Scope, exc: Exception) -> Resolved:
-        """Translate and log ``exc``: the exception that decides, its problem, and
-        whether it was a crash."""
+    def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
+        """Translate, report and log ``exc``: the exception that decides, its problem,
+        whether it was a crash, and the correlation id of a 5xx (when that is on)."""
         # Logged by an inner layer, which could not answer it: not logged twice.
         logged = getattr(exc, _LOGGED, False) is True
         others: list[Resolved] = []
@@ -163,13 +212,22 @@ class ProblemHandler:
             exc, problem, crashed, others = self._choose(exc)
         else:
             problem, crashed = self.translate(exc)
+        if problem is not exc:
+            # So that on_problem (and a debugger) can reach what happened.
+            problem.__cause__ = exc
+        server_error = crashed or problem.status >= 500
+        correlation = correlation_id(scope) if server_error and self.correlation_id else None
         if not logged:
+            if server_error:
+                # Before the log record: trackers that also read the log (Sentry)
+                # then keep this report, which says what happened, not the record.
+                report(exc, problem, crashed)
             # 4xx problems are the app working as intended: logged only at DEBUG level.
-            if crashed or problem.status >= 500 or logger.isEnabledFor(_DEBUG):
-                self._log("Problem", scope, exc, problem, crashed)
+            if server_error or logger.isEnabledFor(_DEBUG):
+                self._log("Problem", scope, exc, problem, crashed, correlation)
             for member, member_problem, member_crashed in others:
                 self._log("Also raised with it", scope, member, member_problem, member_crashed)
-        return exc, problem, crashed
+        return exc, problem, crashed, correlation
 
     async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
         assert self.on_problem is not None
@@ -232,8 +290,8 @@ class ProblemHandler:
                     key = ready = None
                 if ready is not None:
                     return self._sent(scope, ready, None)
-        exc, problem, crashed = self._resolve(scope, exc)
-        response = self._render(scope, exc, problem, crashed, form)
+        exc, problem, crashed, correlation = self._resolve(scope, exc)
+        response = self._render(scope, exc, problem, crashed, form, correlation)
         if key is not None and not crashed and len(self._ready) < _READY_SIZE:
             self._ready[key] = response
         return self._sent(scope, response, self._finish(exc, crashed))
@@ -242,11 +300,11 @@ class ProblemHandler:
         """Everything but sending: translate, log, notify and render ``exc``."""
         if isinstance(exc, HTTPException) and not 400 <= exc.status_code <= 599:
             return _bodiless(exc)
-        exc, problem, crashed = self._resolve(scope, exc)
+        exc, problem, crashed, correlation = self._resolve(scope, exc)
         if self.on_problem is not None:
             await self._notify(conn or Request(scope), problem)
         form = form_of(scope.get("headers", ())) if self.negotiate else JSON
-        response = self._render(scope, exc, problem, crashed, form)
+        response = self._render(scope, exc, problem, crashed, form, correlation)
         return self._sent(scope, response, self._finish(exc, crashed))
 
     def _ready_key(self, exc: HTTPException, form: str) -> tuple[Any, ...] | None:
@@ -264,16 +322,33 @@ class ProblemHandler:
         return None
 
     def _render(
-        self, scope: Scope, exc: Exception, problem: Problem, crashed: bool, form: str
+        self,
+        scope: Scope,
+        exc: Exception,
+        problem: Problem,
+        crashed: bool,
+        form: str,
+        correlation: str | None = None,
     ) -> tuple[int, RawHeaders, bytes]:
         return render(
             problem,
             instance=scope.get("path") if self.instance else None,
-            extra=_debug_members(exc) if crashed and self.debug else None,
+            extra=self._extra(exc, crashed, correlation),
             form=form,
             type_uri=None if self.type_base is None else self.type_uri(problem),
             vary=self.negotiate,
         )
+
+    def _extra(
+        self, exc: BaseException, crashed: bool, correlation: str | None
+    ) -> dict[str, Any] | None:
+        """Members beyond the problem's own: the correlation id, the debug details."""
+        extra: dict[str, Any] = {}
+        if correlation is not None:
+            extra["correlation_id"] = correlation
+        if crashed and self.debug:
+            extra.update(_debug_members(exc))
+        return extra or None
 
     @staticmethod
     def _sent(
@@ -310,7 +385,7 @@ class ProblemHandler:
         supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
         closed with that code and the problem's title as reason.
         """
-        exc, problem, crashed = self._resolve(scope, exc)
+        exc, problem, crashed, correlation = self._resolve(scope, exc)
         if self.on_problem is not None:
             await self._notify(WebSocket(scope, receive, send), problem)
         code = 1011 if problem.status >= 500 else 1008
@@ -319,7 +394,7 @@ class ProblemHandler:
             status, headers, body = render(
                 problem,
                 instance=path if self.instance else None,
-                extra=_debug_members(exc) if crashed and self.debug else None,
+                extra=self._extra(exc, crashed, correlation),
                 type_uri=None if self.type_base is None else self.type_uri(problem),
             )
             await send(

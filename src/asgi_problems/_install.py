@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Host, Mount, Route, Router
@@ -20,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ._exceptions import NotFound
 from ._formats import encode_html
 from ._handling import OnProblem, Prepared, ProblemHandler
-from ._middleware import ProblemMiddleware
+from ._middleware import InstalledLayer
 from ._status import STATUSES, type_slug
 from ._translate import MappingTarget
 
@@ -131,40 +130,39 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
     build_default_stack = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
-        # With middleware of the user's, layers of ours go in among it (see _layered),
-        # for the time it takes Starlette to build the stack.
+        # Layers of ours go in among the user's middleware (see _layered), for the
+        # time it takes Starlette to build the stack; Starlette's own
+        # ServerErrorMiddleware stays outermost, where tracing and error-tracking
+        # tools expect it (OpenTelemetry's FastAPI instrumentation rebuilds it).
         users = app.user_middleware
-        if users:
-            app.user_middleware = _layered(users, handler)
+        app.user_middleware = _layered(users, handler)
         try:
             stack = build_default_stack()
         finally:
             app.user_middleware = users
-        # And one outermost, in place of ServerErrorMiddleware: it answers what the
-        # user's middleware raises, and keeps Starlette from answering (and logging)
-        # a crash a second time.
-        if isinstance(stack, ServerErrorMiddleware):
-            stack = stack.app
         _install_mounted(app.routes, handler)
-        # It watches what goes out itself: middleware may hold the start back (GZip
-        # does, until the first chunk), and a crash before it passed the start on has
-        # sent nothing yet, which only a layer outside it can tell, and answer.
-        return ProblemMiddleware._sharing(stack, handler)
+        return stack
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 def _layered(users: list[Middleware], handler: ProblemHandler) -> list[Middleware]:
-    """The user's middleware with a layer of ours innermost and right inside each
-    CORSMiddleware.
+    """The user's middleware with layers of ours: innermost, outermost, and right
+    inside each CORSMiddleware (without middleware of the user's, one layer is all).
 
     The innermost one answers a route's crash inside all of the user's middleware,
-    so that its 500 carries their headers. The one inside CORSMiddleware does the
-    same for problems raised by the middleware within it (an auth check's 401):
-    without CORS headers, a browser would hide that answer from the page.
+    so that its 500 carries their headers. The outermost one answers what the
+    user's middleware raises, before ServerErrorMiddleware would (in text/plain,
+    re-raising it to the server). It watches the start itself: middleware may hold
+    it back (GZip does, until the first chunk), and a crash before it passed the
+    start on has sent nothing yet, which only a layer outside it can tell. The one
+    inside CORSMiddleware answers problems raised by the middleware within it (an
+    auth check's 401) with CORS headers: without them, a browser would hide that
+    answer from the page.
     """
-    ours = Middleware(ProblemMiddleware._sharing, handler)
-    layered: list[Middleware] = []
+    # A keyword argument: Starlette versions differ in how they pass the app.
+    ours = Middleware(InstalledLayer, handler=handler)
+    layered = [ours]
     for middleware in users:
         layered.append(middleware)
         if isinstance(middleware.cls, type) and issubclass(middleware.cls, CORSMiddleware):

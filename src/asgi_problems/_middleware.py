@@ -1,4 +1,5 @@
-"""ProblemMiddleware: the only code of asgi-problems on the request path."""
+"""ProblemMiddleware, and the layers install() puts into a Starlette app: the pure-ASGI
+entrance that answers what the app raises."""
 
 from __future__ import annotations
 
@@ -52,14 +53,6 @@ class ProblemMiddleware:
 
             adopt(app, self._handler)
 
-    @classmethod
-    def _sharing(cls, app: ASGIApp, handler: ProblemHandler) -> ProblemMiddleware:
-        # install() puts two of these into one app; they share options and caches.
-        self = cls.__new__(cls)
-        self.app = app
-        self._handler = handler
-        return self
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
@@ -105,3 +98,17 @@ class ProblemMiddleware:
             raise
         except Exception as exc:
             await self._handler.respond_websocket(scope, receive, send, exc, state)
+
+
+class InstalledLayer(ProblemMiddleware):
+    """A layer that ``install()`` puts among an app's middleware.
+
+    A plain class, built by Starlette like any other middleware (and so open to
+    the tools that wrap or inspect them, such as Sentry's middleware spans): it
+    shares the options and caches of the one handler of its app.
+    """
+
+    def __init__(self, app: ASGIApp, handler: ProblemHandler) -> None:
+        # Not ProblemMiddleware.__init__: the handler is made once, by install().
+        self.app = app
+        self._handler = handler
