@@ -371,7 +371,9 @@ class ProblemHandler:
             status, headers, body, reraise = self.prepare_now(scope, exc)
         else:
             status, headers, body, reraise = await self.prepare(scope, exc, None)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        # A list, as Starlette's responses send: middleware such as BaseHTTPMiddleware
+        # adds headers to the one it is given.
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
         await send({"type": "http.response.body", "body": body})
         if reraise is not None:
             raise reraise
@@ -398,7 +400,7 @@ class ProblemHandler:
                 type_uri=None if self.type_base is None else self.type_uri(problem),
             )
             await send(
-                {"type": "websocket.http.response.start", "status": status, "headers": headers}
+                {"type": "websocket.http.response.start", "status": status, "headers": list(headers)}
             )
             await send({"type": "websocket.http.response.body", "body": body})
         elif state == HANDSHAKE:

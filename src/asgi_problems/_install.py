@@ -40,6 +40,7 @@ def install(
     negotiate: bool = True,
     type_base: str | None = None,
     serve_types: bool = False,
+    correlation_id: bool = False,
 ) -> None:
     """Make every error of a Starlette or FastAPI ``app`` an RFC 9457 problem response.
 
@@ -60,6 +61,7 @@ def install(
         pass_upstream_detail=pass_upstream_detail,
         negotiate=negotiate,
         type_base=type_base,
+        correlation_id=correlation_id,
     )
     pages = _type_pages_path(type_base) if serve_types else None
     _install(app, handler)

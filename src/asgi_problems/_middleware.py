@@ -35,6 +35,7 @@ class ProblemMiddleware:
         pass_upstream_detail: bool = False,
         negotiate: bool = True,
         type_base: str | None = None,
+        correlation_id: bool = False,
     ) -> None:
         self.app = app
         self._handler = ProblemHandler(
@@ -46,6 +47,7 @@ class ProblemMiddleware:
             pass_upstream_detail=pass_upstream_detail,
             negotiate=negotiate,
             type_base=type_base,
+            correlation_id=correlation_id,
         )
         if isinstance(app, Starlette):
             # Imported here: _install builds on this module.
