@@ -400,7 +400,11 @@ class ProblemHandler:
                 type_uri=None if self.type_base is None else self.type_uri(problem),
             )
             await send(
-                {"type": "websocket.http.response.start", "status": status, "headers": list(headers)}
+                {
+                    "type": "websocket.http.response.start",
+                    "status": status,
+                    "headers": list(headers),
+                }
             )
             await send({"type": "websocket.http.response.body", "body": body})
         elif state == HANDSHAKE:

@@ -128,6 +128,10 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
             app.exception_handlers[exc_class] = on_route
     if fastapi:
         fastapi.install_openapi(app)
+    if "slowapi" in sys.modules:
+        # A rate limiter the app uses: its 429s keep the headers it sends.
+        slowapi = importlib.import_module("asgi_problems.integrations.slowapi")
+        slowapi.install_handler(app, handler)
 
     build_default_stack = app.build_middleware_stack
 
