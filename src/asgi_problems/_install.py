@@ -127,7 +127,7 @@ def _install(app: Starlette, handler: ProblemHandler) -> None:
         if current is None or getattr(current, "__module__", "").startswith(_FRAMEWORKS):
             app.exception_handlers[exc_class] = on_route
     if fastapi:
-        fastapi.install_openapi(app)
+        fastapi.install_openapi(app, correlation_id=handler.correlation_id)
     if "slowapi" in sys.modules:
         # A rate limiter the app uses: its 429s keep the headers it sends.
         slowapi = importlib.import_module("asgi_problems.integrations.slowapi")

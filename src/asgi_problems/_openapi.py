@@ -17,6 +17,7 @@ from ._status import STATUSES
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA = "ProblemDetails"
 VALIDATION_SCHEMA = "ValidationProblem"
+SERVER_SCHEMA = "ServerProblem"
 _REF = "#/components/schemas/"
 
 
@@ -207,16 +208,40 @@ def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[st
     return responses
 
 
-def patch_openapi(document: dict[str, Any]) -> dict[str, Any]:
+def server_problem_schema() -> dict[str, Any]:
+    """A 5xx problem with the ``correlation_id`` member (``correlation_id=True``)."""
+    return {
+        "allOf": [
+            _ref(PROBLEM_SCHEMA),
+            {
+                "type": "object",
+                "properties": {
+                    "correlation_id": {
+                        "type": "string",
+                        "description": "Ties this answer to the server's log record: the "
+                        "trace id, else the request's X-Request-ID, else a new id.",
+                    }
+                },
+                "required": ["correlation_id"],
+            },
+        ]
+    }
+
+
+def patch_openapi(document: dict[str, Any], *, correlation_id: bool = False) -> dict[str, Any]:
     """Rewrite a FastAPI OpenAPI document so that it describes the problems we send."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(PROBLEM_SCHEMA, problem_details_schema())
     schemas.setdefault(VALIDATION_SCHEMA, validation_problem_schema())
+    crash_schema = PROBLEM_SCHEMA
+    if correlation_id:
+        schemas.setdefault(SERVER_SCHEMA, server_problem_schema())
+        crash_schema = SERVER_SCHEMA
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 _patch_responses(operation["responses"])
-                _add_generic(operation)
+                _add_generic(operation, crash_schema)
     # FastAPI's own validation schemas go once nothing points to them any more.
     if _REF + "HTTPValidationError" not in json.dumps(document.get("paths", {})):
         schemas.pop("HTTPValidationError", None)
@@ -225,7 +250,7 @@ def patch_openapi(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def _add_generic(operation: dict[str, Any]) -> None:
+def _add_generic(operation: dict[str, Any], crash_schema: str) -> None:
     # What any operation can answer, unless the route documents it itself: a crash
     # (500, documented exactly rather than as a catch-all "default" or "5XX", which
     # would hide every undocumented problem from validators and generated clients)
@@ -233,7 +258,7 @@ def _add_generic(operation: dict[str, Any]) -> None:
     responses = operation["responses"]
     if "requestBody" in operation:
         responses.setdefault("400", _response(400, _ref(PROBLEM_SCHEMA)))
-    responses.setdefault("500", _response(500, _ref(PROBLEM_SCHEMA)))
+    responses.setdefault("500", _response(500, _ref(crash_schema)))
 
 
 def _patch_responses(responses: MutableMapping[str, Any]) -> None:

@@ -309,6 +309,22 @@ async def test_sent_bodies_satisfy_the_documented_schemas() -> None:
         )
 
 
+async def test_correlation_ids_are_documented_on_the_500_when_on() -> None:
+    app = make_app(correlation_id=True)
+    document = openapi_of(app)
+    validate(document)
+    crash = document["paths"]["/broken"]["get"]["responses"]["500"]
+    schema = crash["content"]["application/problem+json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ServerProblem"}
+    async with client(app) as c:
+        body = (await c.get("/broken")).json()
+    jsonschema.validate(body, {**schema, "components": document["components"]})
+    with pytest.raises(jsonschema.ValidationError):
+        body.pop("correlation_id")
+        jsonschema.validate(body, {**schema, "components": document["components"]})
+    assert "ServerProblem" not in openapi_of(make_app())["components"]["schemas"]
+
+
 def test_problem_responses_refuses_bad_input() -> None:
     with pytest.raises(ValueError, match="499"):
         problem_responses(499)

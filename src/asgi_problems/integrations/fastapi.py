@@ -46,12 +46,7 @@ def default_mapping() -> dict[type[BaseException], Translator]:
     return {RequestValidationError: validation_problem}
 
 
-def let_through() -> tuple[type[Exception], ...]:
-    """Exceptions whose FastAPI default handlers install() takes over."""
-    return (RequestValidationError,)
-
-
-def install_openapi(app: FastAPI) -> None:
+def install_openapi(app: FastAPI, *, correlation_id: bool = False) -> None:
     """Make ``app.openapi()`` document problem responses (see ``patch_openapi``)."""
     build = app.openapi
     patched: list[bool] = []
@@ -59,7 +54,7 @@ def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         document = build()
         if not patched:
-            patch_openapi(document)
+            patch_openapi(document, correlation_id=correlation_id)
             patched.append(True)
         return document
 
