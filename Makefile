@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fastapi demo-gateway test test-pythons lint bench dist clean
+.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons lint bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,13 @@ test: lint
 	$(BIN)/coverage run --append -m pytest -q -o asyncio_mode=strict -o anyio_mode=auto --backend trio
 	$(BIN)/coverage report
 
+# The suite at the low end of the declared ranges: the oldest Starlette and FastAPI
+# that pyproject.toml allows (tests/oldest.txt pins them). `make test` is the high end.
+test-matrix: test
+	$(PYTHON) -m venv .venv-oldest
+	.venv-oldest/bin/python -m pip install --quiet -e '.[test]' -c tests/oldest.txt
+	.venv-oldest/bin/python -m pytest -q -p no:cacheprovider
+
 # The suite on other Pythons (3.10 is the oldest we support); name them in PYTHONS,
 # e.g. make test-pythons PYTHONS="$$HOME/.pyenv/versions/3.10.13/bin/python3".
 PYTHONS ?= python3.10 python3.11 python3.12 python3.13
@@ -72,4 +79,4 @@ dist: $(STAMP)
 	$(BIN)/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) .venv-python3.* .pytest_cache .mypy_cache .ruff_cache .coverage dist build
+	rm -rf $(VENV) .venv-oldest .venv-python3.* .pytest_cache .mypy_cache .ruff_cache .coverage dist build

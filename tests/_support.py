@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +13,9 @@ from typing import Any
 
 import httpx
 import uvicorn
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 NOT_FOUND_DETAIL = (
     "The requested resource could not be found on the server. This is commonly "
@@ -67,3 +72,18 @@ def serve(app: Any, **config: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def re_raised(kind: type[BaseException], match: str) -> Iterator[None]:
+    """Expect ``kind`` to come out of the app: itself or, on Starlettes before 0.41,
+    whose streaming responses run in a task group, inside a group of one."""
+    try:
+        yield
+    except BaseException as exc:
+        inner = exc
+        while isinstance(inner, BaseExceptionGroup) and len(inner.exceptions) == 1:
+            inner = inner.exceptions[0]
+        assert isinstance(inner, kind) and re.search(match, str(inner)), repr(exc)
+    else:
+        raise AssertionError(f"{kind.__name__} was not raised")

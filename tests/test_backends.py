@@ -9,7 +9,7 @@ import anyio
 import httpx
 import pytest
 import sniffio
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, re_raised
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -115,7 +115,7 @@ async def scenario() -> None:
         assert xml.headers["content-type"] == "application/problem+xml"
     assert SEEN == [404, 404, 405, 500, 409, 404, 502, 404, 404]
     async with client(make_app(), raise_app_exceptions=True) as c:
-        with pytest.raises(RuntimeError, match="mid-stream"):
+        with re_raised(RuntimeError, "mid-stream"):
             await c.get("/stream")
 
 

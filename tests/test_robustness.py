@@ -14,7 +14,7 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from _support import SERVER_ERROR_DETAIL, assert_problem, client, serve
+from _support import SERVER_ERROR_DETAIL, assert_problem, client, re_raised, serve
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
@@ -66,7 +66,7 @@ async def test_failure_mid_stream_sends_no_second_start(
 
         await app(scope, receive, record)
 
-    with pytest.raises(RuntimeError, match="mid-stream"):
+    with re_raised(RuntimeError, "mid-stream"):
         async with client(spy, raise_app_exceptions=True) as c:
             await c.get("/stream")
     assert starts == [200]
