@@ -19,8 +19,8 @@ def report(exc: BaseException, problem: Problem, crashed: bool) -> None:
     """Capture ``exc`` in the current Sentry scope (the request's, under Sentry's ASGI
     integration), if Sentry is set up."""
     client = sentry_sdk.get_client()
-    if not client.is_active():
-        return
+    if not client.is_active() or client.transport is None:
+        return  # not set up, or no DSN: nowhere to send an event
     event, hint = event_from_exception(
         exc,
         client_options=client.options,
