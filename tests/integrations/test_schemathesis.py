@@ -4,6 +4,7 @@ OpenAPI document says is what goes over the wire."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from _support import serve
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -35,6 +36,10 @@ CHECKS = [
 ]
 
 
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_FRAMING = {"transfer-encoding", "content-length", "connection", "host", "upgrade"}
+
+
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     with serve(notes.app) as url:
@@ -45,6 +50,10 @@ def base_url() -> Iterator[str]:
 @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_wire_matches_the_document(case: schemathesis.Case, base_url: str) -> None:
     case.headers = {**(case.headers or {}), "Authorization": "Bearer demo-token"}
+    # Headers that break the HTTP framing (an empty Transfer-Encoding) or names that
+    # are not tokens never reach the app: the server answers them itself (uvicorn:
+    # a text/plain 400), so they say nothing about our document.
+    assume(all(_TOKEN.fullmatch(name) and name.lower() not in _FRAMING for name in case.headers))
     case.call_and_validate(base_url=base_url, checks=CHECKS)
 
 
