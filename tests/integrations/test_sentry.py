@@ -193,3 +193,18 @@ async def test_the_event_carries_the_request(sentry: Recorder) -> None:
     request = sentry.events[0]["request"]
     assert request["url"].endswith("/crash")
     assert request["method"] == "GET"
+
+
+async def test_a_failing_tracker_costs_the_client_nothing(
+    sentry: Recorder, monkeypatch: pytest.MonkeyPatch, problem_logs: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("sentry is down")
+
+    monkeypatch.setattr(sentry_sdk, "capture_event", broken)
+    async with client(starlette_app([])) as c:
+        response = await c.get("/crash")
+    assert_problem(response, 500, detail=SERVER_ERROR_DETAIL)
+    messages = [r.getMessage() for r in problem_logs.records if r.name == "asgi_problems"]
+    assert any("reporting to asgi_problems.integrations.sentry failed" in m for m in messages)
+    assert any("unhandled exception on GET /crash" in m for m in messages)
