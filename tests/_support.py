@@ -13,6 +13,10 @@ from typing import Any
 
 import httpx
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from asgi_problems import NotFound
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -26,6 +30,20 @@ SERVER_ERROR_DETAIL = (
     "server's side. This status code is used when no more specific error message is suitable."
 )
 PROBLEM_JSON = "application/problem+json"
+
+
+# Endpoints that the tests of neighbouring libraries share: a success, a crash and
+# a problem.
+async def ok(request: Request) -> Response:
+    return JSONResponse({"ok": True})
+
+
+async def crash(request: Request) -> Response:
+    raise KeyError("secret-key")
+
+
+async def missing(request: Request) -> Response:
+    raise NotFound("No such thing")
 
 
 def client(app: Any, *, raise_app_exceptions: bool = False) -> httpx.AsyncClient:

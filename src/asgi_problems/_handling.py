@@ -49,6 +49,8 @@ MAX_CLOSE_REASON = 123
 Prepared = tuple[int, RawHeaders, bytes, Exception | None]
 # an exception, its problem, and whether it was a crash
 Resolved = tuple[Exception, Problem, bool]
+# the same, and the correlation id of a 5xx (when that option is on)
+Decided = tuple[Exception, Problem, bool, str | None]
 OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 
 # How many reused responses a handler keeps: details may be built from request data.
@@ -167,14 +169,8 @@ class ProblemHandler:
         method, path = _where(scope)
         # The correlation id goes on the record (for structured handlers) and, so
         # that plain text logs can be searched for it, into the message.
-        tail, extra = (
-            ("", None)
-            if correlation is None
-            else (
-                f" [correlation_id={correlation}]",
-                {"correlation_id": correlation},
-            )
-        )
+        tail = "" if correlation is None else f" [correlation_id={correlation}]"
+        extra = None if correlation is None else {"correlation_id": correlation}
         if crashed:
             logger.error(
                 "%s: unhandled exception on %s %s%s",
@@ -202,7 +198,7 @@ class ProblemHandler:
                 "%s: %s (%d) on %s %s", what, type(problem).__name__, problem.status, method, path
             )
 
-    def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
+    def _resolve(self, scope: Scope, exc: Exception) -> Decided:
         """Translate, report and log ``exc``: the exception that decides, its problem,
         whether it was a crash, and the correlation id of a 5xx (when that is on)."""
         # Logged by an inner layer, which could not answer it: not logged twice.

@@ -18,35 +18,34 @@ logger = logging.getLogger("asgi_problems")
 
 # The package whose presence turns an integration on, and that integration. Each
 # integration module has report(exc, problem, crashed).
-_REPORTERS = (
-    ("sentry_sdk", "asgi_problems.integrations.sentry"),
-    ("opentelemetry.trace", "asgi_problems.integrations.opentelemetry"),
-)
+_SENTRY = ("sentry_sdk", "asgi_problems.integrations.sentry")
+_OPENTELEMETRY = ("opentelemetry.trace", "asgi_problems.integrations.opentelemetry")
+_REPORTERS = (_SENTRY, _OPENTELEMETRY)
 
 
-def _loaded() -> list[ModuleType]:
-    return [
-        importlib.import_module(integration)
-        for package, integration in _REPORTERS
-        if package in sys.modules
-    ]
+def _integration(package: str, integration: str) -> ModuleType | None:
+    """The integration for ``package`` if the app imported it, else None."""
+    if package not in sys.modules:
+        return None
+    return sys.modules.get(integration) or importlib.import_module(integration)
 
 
 def report(exc: BaseException, problem: Problem, crashed: bool) -> None:
     """Report a server error: ``exc`` was answered with ``problem``; ``crashed`` says
     it was unexpected (an unhandled exception), not a 5xx the app chose."""
-    for integration in _loaded():
+    for package, name in _REPORTERS:
+        integration = _integration(package, name)
+        if integration is None:
+            continue
         try:
             integration.report(exc, problem, crashed)
         except Exception:
             # A broken tracker must not cost the client its answer.
-            logger.exception("reporting to %s failed", integration.__name__)
+            logger.exception("reporting to %s failed", name)
 
 
 def trace_id() -> str | None:
     """The id of the trace the request is part of, where a tracer knows one."""
-    if "opentelemetry.trace" not in sys.modules:
-        return None
-    opentelemetry = importlib.import_module("asgi_problems.integrations.opentelemetry")
-    found: str | None = opentelemetry.trace_id()
+    opentelemetry = _integration(*_OPENTELEMETRY)
+    found: str | None = None if opentelemetry is None else opentelemetry.trace_id()
     return found

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from _support import SERVER_ERROR_DETAIL, assert_problem, client
+from _support import SERVER_ERROR_DETAIL, assert_problem, client, crash, missing, ok
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.starlette import StarletteInstrumentor
@@ -22,10 +22,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 
-from asgi_problems import NotFound, install
+from asgi_problems import install
 
 
 @pytest.fixture
@@ -40,18 +38,6 @@ def provider(exporter: InMemorySpanExporter) -> TracerProvider:
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     return provider
-
-
-async def ok(request: Request) -> Response:
-    return JSONResponse({"ok": True})
-
-
-async def crash(request: Request) -> Response:
-    raise KeyError("secret-key")
-
-
-async def missing(request: Request) -> Response:
-    raise NotFound("No such thing")
 
 
 def add_routes(app: Starlette) -> None:
@@ -88,16 +74,31 @@ async def span_of(
     return spans[0], response
 
 
-def fastapi_instrumented(
-    order: str, provider: TracerProvider, middleware: list[Middleware], ours: bool = True
-) -> FastAPI:
-    app = FastAPI(middleware=middleware)
+def instrumented(
+    make: Callable[..., Starlette],
+    instrument: Callable[..., None],
+    order: str,
+    provider: TracerProvider,
+    middleware: list[Middleware],
+    ours: bool = True,
+) -> Any:
+    """An app built by ``make``, instrumented before or after install() (or without us)."""
+    app = make(middleware=middleware)
     add_routes(app)
     if order == "install-first" and ours:
         install(app)
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider)
+    instrument(app, tracer_provider=provider)
     if order == "instrument-first" and ours:
         install(app)
+    return app
+
+
+def fastapi_instrumented(
+    order: str, provider: TracerProvider, middleware: list[Middleware], ours: bool = True
+) -> FastAPI:
+    app: FastAPI = instrumented(
+        FastAPI, FastAPIInstrumentor.instrument_app, order, provider, middleware, ours
+    )
     return app
 
 
@@ -181,14 +182,9 @@ async def test_starlette_instrument_app(
     exporter: InMemorySpanExporter, provider: TracerProvider, order: str, stack: str
 ) -> None:
     def make(ours: bool) -> Starlette:
-        app = Starlette(middleware=STACKS[stack])
-        add_routes(app)
-        if order == "install-first" and ours:
-            install(app)
-        StarletteInstrumentor.instrument_app(app, tracer_provider=provider)
-        if order == "instrument-first" and ours:
-            install(app)
-        return app
+        return instrumented(
+            Starlette, StarletteInstrumentor.instrument_app, order, provider, STACKS[stack], ours
+        )
 
     app, baseline = make(True), make(False)
     span, response = await span_of(app, exporter, "/crash")

@@ -6,30 +6,16 @@ from __future__ import annotations
 from itertools import count
 
 import pytest
-from _support import assert_problem, client
+from _support import assert_problem, client, crash, missing, ok
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette_exporter import PrometheusMiddleware
 
-from asgi_problems import NotFound, install
+from asgi_problems import install
 
 _names = count()
-
-
-async def ok(request: Request) -> Response:
-    return JSONResponse({"ok": True})
-
-
-async def crash(request: Request) -> Response:
-    raise KeyError("secret")
-
-
-async def missing(request: Request) -> Response:
-    raise NotFound()
 
 
 def add_routes(app: Starlette) -> None:

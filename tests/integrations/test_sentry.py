@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import sentry_sdk
-from _support import SERVER_ERROR_DETAIL, assert_problem, client
+from _support import SERVER_ERROR_DETAIL, assert_problem, client, crash, missing, ok
 from fastapi import FastAPI
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.integrations.logging import LoggingIntegration
@@ -19,10 +19,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from asgi_problems import NotFound, ServiceUnavailable, install
+from asgi_problems import ServiceUnavailable, install
 
 
 class Recorder(Transport):
@@ -63,18 +63,6 @@ class Tagging(BaseHTTPMiddleware):
         response = await call_next(request)
         response.headers["x-tagged"] = "yes"
         return response
-
-
-async def ok(request: Request) -> Response:
-    return JSONResponse({"ok": True})
-
-
-async def crash(request: Request) -> Response:
-    raise KeyError("secret-key")
-
-
-async def missing(request: Request) -> Response:
-    raise NotFound("No such thing")
 
 
 async def unavailable(request: Request) -> Response:
