@@ -38,6 +38,12 @@ HOSTILE = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
         ("text/html;q=oops, application/json", JSON),
         ("garbage, ;;;, /", JSON),
         ("TEXT/HTML", HTML),
+        # q=0 is "not acceptable", and the type a form is sent as decides over aliases.
+        ("application/problem+json;q=0, */*", XML),
+        ("application/problem+json;q=0, text/html;q=0.5", HTML),
+        ("application/problem+xml;q=0, application/xml", JSON),
+        ("application/json;q=0, application/problem+json", JSON),
+        ("text/html;q=0", JSON),
     ],
 )
 def test_choose(accept: str, form: str) -> None:
@@ -167,11 +173,20 @@ def test_serve_types_needs_a_folder(base: str | None) -> None:
         install(Starlette(), type_base=base, serve_types=True)
 
 
-def test_form_of_reads_the_first_accept_header_and_stays_bounded() -> None:
-    from asgi_problems._negotiate import _CACHE_SIZE, _forms, form_of
+async def test_several_accept_lines_are_one_list() -> None:
+    async with client(make_app()) as c:
+        response = await c.get(
+            "/plain", headers=[("Accept", "image/png"), ("Accept", "application/problem+xml")]
+        )
+    assert response.headers["content-type"] == "application/problem+xml"
 
-    assert form_of([(b"host", b"x")]) == JSON
-    assert form_of([(b"accept", b"text/html"), (b"accept", b"application/xml")]) == HTML
-    for index in range(_CACHE_SIZE + 10):
-        assert form_of([(b"accept", f"application/xml;v={index}".encode())]) == XML
-    assert len(_forms) <= _CACHE_SIZE
+
+async def test_only_the_start_of_a_huge_accept_is_read() -> None:
+    # 1 MB of ranges before the one that would ask for HTML: it is never reached,
+    # so the work done for the header stays bounded.
+    huge = "image/png;q=0.1, " * 60_000 + "text/html"
+    async with client(make_app()) as c:
+        response = await c.get("/plain", headers={"Accept": huge})
+        short = await c.get("/plain", headers={"Accept": "image/png;q=0.1, text/html"})
+    assert_problem(response, 403)
+    assert short.headers["content-type"].startswith("text/html")

@@ -10,18 +10,23 @@ from collections.abc import Iterable
 
 JSON, XML, HTML = "json", "xml", "html"
 
-# What we can send, most preferred first on a tie, with the media types that ask for it.
-_OFFERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (JSON, ("application/problem+json", "application/json")),
-    (XML, ("application/problem+xml", "application/xml")),
-    (HTML, ("text/html",)),
+# What we can send, most preferred first on a tie: the media type each form is sent
+# as, and the ones that ask for it too.
+_OFFERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (JSON, "application/problem+json", ("application/json",)),
+    (XML, "application/problem+xml", ("application/xml",)),
+    (HTML, "text/html", ()),
 )
+# Accept is client input of any size: only so much of it is read, which a real
+# client's header never reaches, so that parsing it costs a bounded amount of work.
+MAX_ACCEPT_BYTES = 4096
+MAX_RANGES = 32
 
 
 def _ranges(accept: str) -> list[tuple[str, str, float]]:
     """(type, subtype, q) of each media range; malformed ones are skipped."""
     parsed = []
-    for item in accept.split(","):
+    for item in accept.split(",", MAX_RANGES)[:MAX_RANGES]:
         media, *params = item.split(";")
         kind, _, sub = media.strip().lower().partition("/")
         if not kind or not sub:
@@ -38,12 +43,20 @@ def _ranges(accept: str) -> list[tuple[str, str, float]]:
     return parsed
 
 
-def _quality(media_type: str, ranges: list[tuple[str, str, float]]) -> float:
-    """The q of the most specific range that matches ``media_type`` (-1: none does)."""
-    kind, _, sub = media_type.partition("/")
+def _quality(sent_as: str, aliases: tuple[str, ...], ranges: list[tuple[str, str, float]]) -> float:
+    """The q of the most specific range that matches a form (-1: none does).
+
+    A range naming the type the form is sent as is the most specific, then one
+    naming an alias, then ``type/*``, then ``*/*``: so ``application/problem+json;q=0``
+    refuses JSON problems even where ``application/json`` or ``*/*`` would take them.
+    """
+    kind = sent_as.partition("/")[0]
     best, specificity = -1.0, -1
     for range_kind, range_sub, q in ranges:
-        if range_kind == kind and range_sub == sub:
+        media = f"{range_kind}/{range_sub}"
+        if media == sent_as:
+            level = 3
+        elif media in aliases:
             level = 2
         elif range_kind == kind and range_sub == "*":
             level = 1
@@ -60,10 +73,13 @@ def choose(accept: bytes) -> str:
     """JSON, XML or HTML for an Accept header value."""
     if not accept:
         return JSON
+    if len(accept) > MAX_ACCEPT_BYTES:
+        # Cut at the last whole media range within the bound.
+        accept = accept[:MAX_ACCEPT_BYTES].rpartition(b",")[0]
     ranges = _ranges(accept.decode("latin-1"))
     best, best_q = JSON, 0.0
-    for form, media_types in _OFFERS:
-        q = max(_quality(media_type, ranges) for media_type in media_types)
+    for form, sent_as, aliases in _OFFERS:
+        q = _quality(sent_as, aliases, ranges)
         if q > best_q:
             best, best_q = form, q
     # Nothing acceptable (Accept: image/png): an error is still best told in JSON.
@@ -71,19 +87,23 @@ def choose(accept: bytes) -> str:
 
 
 # Accept value -> form. Clients send few distinct values, so each is parsed once;
-# bounded, as the values come from requests.
+# bounded in entries, and only short values are kept, as the values come from requests.
 _CACHE_SIZE = 256
+_MAX_KEPT_BYTES = 512
 _forms: dict[bytes, str] = {}
 
 
 def form_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
-    """The form a request's raw headers ask for (its first Accept header decides)."""
+    """The form a request's raw headers ask for. Several Accept headers are one list."""
+    accept = None
     for name, value in headers:
         if name == b"accept":
-            form = _forms.get(value)
-            if form is None:
-                form = choose(value)
-                if len(_forms) < _CACHE_SIZE:
-                    _forms[value] = form
-            return form
-    return JSON
+            accept = value if accept is None else accept + b"," + value
+    if accept is None:
+        return JSON
+    form = _forms.get(accept)
+    if form is None:
+        form = choose(accept)
+        if len(_forms) < _CACHE_SIZE and len(accept) <= _MAX_KEPT_BYTES:
+            _forms[accept] = form
+    return form
