@@ -14,6 +14,7 @@ import traceback
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+from urllib.parse import quote, quote_from_bytes
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
@@ -86,10 +87,32 @@ def correlation_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def printable(text: str) -> str:
+    """``text`` with control and other invisible characters escaped (``\\x0a``): what
+    the client sent must not start a line of its own in a log, or drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 def _where(scope: Scope) -> tuple[str, str]:
     # Method and path only: query strings and headers may carry secrets.
     method = scope.get("method") or ("WEBSOCKET" if scope.get("type") == "websocket" else "-")
-    return method, scope.get("path", "-")
+    return printable(method), printable(scope.get("path", "-"))
+
+
+# Characters a path keeps as they are: RFC 3986's pchar and "/", and "%" for the
+# escapes the client already made.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def instance_of(scope: Scope) -> str:
+    """The request's path as the client sent it, a URI reference: percent-encoded, and
+    without the query (which may carry secrets)."""
+    raw = scope.get("raw_path")
+    if raw:
+        return quote_from_bytes(bytes(raw).partition(b"?")[0], safe=_PATH_SAFE)
+    return quote(scope.get("path", ""), safe=_PATH_SAFE)
 
 
 class ProblemHandler:
@@ -268,7 +291,7 @@ class ProblemHandler:
                 # path the two calls cost about 2% of a request.
                 status, headers, body = render(
                     exc,
-                    scope.get("path") if self.instance else None,
+                    instance_of(scope) if self.instance else None,
                     None,
                     form,
                     None if self.type_base is None else self.type_uri(exc),
@@ -328,7 +351,7 @@ class ProblemHandler:
     ) -> tuple[int, RawHeaders, bytes]:
         return render(
             problem,
-            instance=scope.get("path") if self.instance else None,
+            instance=instance_of(scope) if self.instance else None,
             extra=self._extra(exc, crashed, correlation),
             form=form,
             type_uri=None if self.type_base is None else self.type_uri(problem),
@@ -388,10 +411,9 @@ class ProblemHandler:
             await self._notify(WebSocket(scope, receive, send), problem)
         code = 1011 if problem.status >= 500 else 1008
         if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
-            path = scope.get("path", "")
             status, headers, body = render(
                 problem,
-                instance=path if self.instance else None,
+                instance=instance_of(scope) if self.instance else None,
                 extra=self._extra(exc, crashed, correlation),
                 type_uri=None if self.type_base is None else self.type_uri(problem),
             )

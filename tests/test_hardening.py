@@ -1,0 +1,89 @@
+"""What a hostile request can't do: forge log lines, or put what it sent, decoded,
+into a problem's instance."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from _support import assert_problem, client, serve
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from asgi_problems import NotFound, install
+
+
+class CrashOnPrefix:
+    """Middleware that fails for /crash/...: Starlette's routes match no newline."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("path", "").startswith("/crash/"):
+            raise RuntimeError("boom")
+        await self.app(scope, receive, send)
+
+
+async def missing(request: Request) -> Response:
+    raise NotFound()
+
+
+def make_app(**options: object) -> Starlette:
+    app = Starlette(
+        routes=[Route("/files/{rest:path}", missing)], middleware=[Middleware(CrashOnPrefix)]
+    )
+    install(app, **options)  # type: ignore[arg-type]
+    return app
+
+
+FORGED = "/crash/2%0A2026-12-01 00:00:00,000 INFO auth: user admin logged in%1B[2J%E2%80%AE"
+
+
+async def test_a_path_cannot_forge_log_lines(problem_logs: pytest.LogCaptureFixture) -> None:
+    async with client(make_app()) as c:
+        assert_problem(await c.get(FORGED), 500)
+    (record,) = [r for r in problem_logs.records if r.name == "asgi_problems"]
+    assert record.levelno == logging.ERROR
+    message = record.getMessage()
+    assert "\n" not in message and "\x1b" not in message and "\u202e" not in message
+    assert "\\n2026-12-01" in message and "\\x1b[2J" in message
+
+
+async def test_under_uvicorn_too(problem_logs: pytest.LogCaptureFixture) -> None:
+    import httpx
+
+    with serve(make_app()) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as c:
+            assert_problem(await c.get(FORGED), 500)
+    lines = [r.getMessage() for r in problem_logs.records if r.name == "asgi_problems"]
+    assert len(lines) == 1 and "\n" not in lines[0] and "\x1b" not in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "instance"),
+    [
+        ("/files/report%3Ftoken%3Dabc?page=2", "/files/report%3Ftoken%3Dabc"),
+        ("/files/a%0Ab", "/files/a%0Ab"),
+        ("/files/caf%C3%A9", "/files/caf%C3%A9"),
+        ("/files/plain", "/files/plain"),
+    ],
+)
+async def test_instance_is_the_path_as_sent(path: str, instance: str) -> None:
+    async with client(make_app(instance=True)) as c:
+        assert_problem(await c.get(path), 404, instance=instance)
+
+
+async def test_instance_without_raw_path_is_encoded() -> None:
+    app = make_app(instance=True)
+
+    async def without_raw_path(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+        scope = {key: value for key, value in scope.items() if key != "raw_path"}
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    async with client(without_raw_path) as c:
+        assert_problem(await c.get("/files/a%0Ab c"), 404, instance="/files/a%0Ab%20c")
