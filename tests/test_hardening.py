@@ -87,3 +87,23 @@ async def test_instance_without_raw_path_is_encoded() -> None:
 
     async with client(without_raw_path) as c:
         assert_problem(await c.get("/files/a%0Ab c"), 404, instance="/files/a%0Ab%20c")
+
+
+async def test_shared_structures_are_cut_by_size_not_walked_per_path() -> None:
+    # 21 objects, each a list of two references to the one below: 2**20 paths.
+    shared: object = "leaf"
+    for _ in range(20):
+        shared = [shared, shared]
+
+    async def many(request: Request) -> Response:
+        raise NotFound(tree=shared)
+
+    app = Starlette(routes=[Route("/many", many)])
+    install(app)
+    async with client(app) as c:
+        json_form = await c.get("/many")
+        xml_form = await c.get("/many", headers={"Accept": "application/problem+xml"})
+    body = assert_problem(json_form, 404)
+    assert len(json_form.content) < 200_000
+    assert '"..."' in json_form.text and "tree" in body
+    assert xml_form.status_code == 404 and len(xml_form.content) < 400_000

@@ -20,6 +20,8 @@ STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 # Deeper structures than this are cut: a hostile or cyclic extension must not
 # cost more than a bounded amount of work on the error path.
 _MAX_DEPTH = 32
+# And no more values than this in one member (or in all, for XML): past it, "...".
+_MAX_NODES = 10_000
 # Longer ints are written as a note of their size: str() refuses ints of more than
 # sys.get_int_max_str_digits() digits (4300 by default), and they mean nothing here.
 _MAX_INT_BITS = 10_000
@@ -54,8 +56,13 @@ _encode = json.JSONEncoder(
 ).encode
 
 
-def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
-    """A copy of ``value`` that json can always encode: no NaN, no cycles, bounded depth."""
+def _safe(value: Any, depth: int, seen: frozenset[int], budget: list[int]) -> Any:
+    """A copy of ``value`` that json can always encode: no NaN, no cycles, bounded depth,
+    and at most ``budget[0]`` containers and values in all (structures that share parts
+    would otherwise be walked once per path to each part)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        return "..."
     if isinstance(value, str) or value is None or isinstance(value, bool):
         return value
     if isinstance(value, float):
@@ -67,10 +74,10 @@ def _safe(value: Any, depth: int, seen: frozenset[int]) -> Any:
         return "..."
     inner = seen | {id(value)}
     if isinstance(value, Mapping):
-        return {str(k): _safe(v, depth + 1, inner) for k, v in value.items()}
+        return {str(k): _safe(v, depth + 1, inner, budget) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_safe(v, depth + 1, inner) for v in value]
-    return _safe(_default(value), depth + 1, inner)
+        return [_safe(v, depth + 1, inner, budget) for v in value]
+    return _safe(_default(value), depth + 1, inner, budget)
 
 
 def json_text(value: Any) -> str:
@@ -86,7 +93,7 @@ def json_text(value: Any) -> str:
         return "true" if value else "false"
     # Everything else goes through _safe: bounded depth and no cycles whatever the
     # Python version's json module would tolerate, so that clients can parse it too.
-    return _encode(_safe(value, 0, frozenset()))
+    return _encode(_safe(value, 0, frozenset(), [_MAX_NODES]))
 
 
 # The start of the body up to the detail's value, per (type, title, status): few
@@ -191,7 +198,7 @@ def _members(
     for source in (problem.extensions, extra or {}):
         for key, value in source.items():
             members.setdefault(str(key), value)
-    safe: dict[str, Any] = _safe(members, 0, frozenset())
+    safe: dict[str, Any] = _safe(members, 0, frozenset(), [_MAX_NODES])
     return safe
 
 
