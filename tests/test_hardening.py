@@ -3,11 +3,14 @@ into a problem's instance."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import tracemalloc
 
 import pytest
 from _support import assert_problem, client, serve
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -107,3 +110,35 @@ async def test_shared_structures_are_cut_by_size_not_walked_per_path() -> None:
     assert len(json_form.content) < 200_000
     assert '"..."' in json_form.text and "tree" in body
     assert xml_form.status_code == 404 and len(xml_form.content) < 400_000
+
+
+async def test_details_built_from_request_data_are_not_kept() -> None:
+    # A route that puts what it was sent into its detail, and a header: each answer
+    # is right, and the memory held afterwards does not grow with them.
+    async def echo(request: Request) -> Response:
+        body = (await request.body()).decode()
+        if request.query_params.get("kind") == "http":
+            raise HTTPException(400, f"bad {body}", headers={"X-Seen": body[:2000]})
+        raise NotFound(f"no {body}")
+
+    app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+    install(app)
+    big = "é" * 500_000  # 1 MB of UTF-8
+    async with client(app) as c:
+        # Warm up once: what every app keeps anyway is not counted.
+        await c.post("/echo", content=b"small")
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for index in range(20):
+                kind = "http" if index % 2 else "problem"
+                response = await c.post(f"/echo?kind={kind}", content=f"{index}{big}".encode())
+                assert response.status_code == (400 if kind == "http" else 404)
+                assert response.json()["detail"].startswith(("bad ", "no "))
+                del response
+            gc.collect()
+            held = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+    assert held < 4_000_000, held  # kept, 20 answers would hold well over 60 MB

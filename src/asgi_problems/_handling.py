@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from ._headers import RawHeaders, encode_headers
 from ._negotiate import JSON, form_of
 from ._problem import Problem
-from ._render import render
+from ._render import KEEP_AT_MOST, render
 from ._report import report, trace_id
 from ._status import type_slug
 from ._translate import (
@@ -311,7 +311,12 @@ class ProblemHandler:
                     return self._sent(scope, ready, None)
         exc, problem, crashed, correlation = self._resolve(scope, exc)
         response = self._render(scope, exc, problem, crashed, form, correlation)
-        if key is not None and not crashed and len(self._ready) < _READY_SIZE:
+        if (
+            key is not None
+            and not crashed
+            and len(self._ready) < _READY_SIZE
+            and len(response[2]) <= KEEP_AT_MOST  # the detail is in the key, too
+        ):
             self._ready[key] = response
         return self._sent(scope, response, self._finish(exc, crashed))
 

@@ -109,7 +109,7 @@ def _head(type_: Any, title: Any, status: Any) -> str:
             f'{{"type":{json_text(type_)},"title":{json_text(title)},'
             f'"status":{json_text(status)},"detail":'
         )
-        if len(_heads) < _CACHE_SIZE:
+        if len(_heads) < _CACHE_SIZE and len(head) <= KEEP_AT_MOST:
             _heads[key] = head
     return head
 
@@ -125,7 +125,7 @@ def _prefix(key: Any) -> str:
         name = str(key)
         return "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
     prefix = "" if key in STANDARD_MEMBERS else f",{_quote(key)}:"
-    if len(_prefixes) < _CACHE_SIZE:
+    if len(_prefixes) < _CACHE_SIZE and len(prefix) <= KEEP_AT_MOST:
         _prefixes[key] = prefix
     return prefix
 
@@ -179,6 +179,10 @@ def encode_body(
 # usual case for the router's 404 and 405 and for NotFound(): encoded once, then
 # reused. Bounded, as details can be built from request data.
 _CACHE_SIZE = 512
+# Every table here and in _handling keeps at most _CACHE_SIZE entries, and only
+# entries whose text is at most this long: a detail built from 1 MB of request data
+# is encoded each time, never kept. So the tables hold well under 2 MiB in all.
+KEEP_AT_MOST = 1024
 _plain_cache: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
 
 
@@ -242,7 +246,7 @@ def render(
     if problem._raw_headers:
         headers += problem._raw_headers
     result = problem.status, headers, body
-    if plain and len(_plain_cache) < _CACHE_SIZE:
+    if plain and len(_plain_cache) < _CACHE_SIZE and len(body) <= KEEP_AT_MOST:
         _plain_cache[key] = result
     return result
 

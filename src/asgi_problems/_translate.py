@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import builtins
 import copy
-import functools
 import http.client
 import importlib
 import logging
@@ -86,7 +85,7 @@ def from_http_exception(exc: HTTPException) -> Problem:
     if exc.headers:
         # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
         try:
-            problem._raw_headers = _clean_headers(tuple(exc.headers.items()))
+            problem._raw_headers = _cleaned(tuple(exc.headers.items()))
         except TypeError:  # an unhashable value; clean it uncached
             problem._raw_headers = encode_headers(exc.headers, strict=False)
         problem.headers = dict(exc.headers)
@@ -109,11 +108,21 @@ def from_client_disconnect(exc: ClientDisconnect) -> Problem:
     return BadRequest("The client disconnected before it had sent the whole request body.")
 
 
-@functools.lru_cache(maxsize=256)
-def _clean_headers(items: tuple[tuple[str, str], ...]) -> RawHeaders:
-    # The same few header sets (Allow of a route, WWW-Authenticate) come back on
-    # every request; cleaning each once is enough.
-    return encode_headers(dict(items), strict=False)
+# The same few header sets (Allow of a route, WWW-Authenticate) come back on every
+# request; cleaning each once is enough. Bounded, and only short sets are kept: a
+# header value may carry request data.
+_CLEANED_SIZE = 256
+_cleaned_headers: dict[tuple[tuple[str, str], ...], RawHeaders] = {}
+
+
+def _cleaned(items: tuple[tuple[str, str], ...]) -> RawHeaders:
+    cleaned = _cleaned_headers.get(items)
+    if cleaned is None:
+        cleaned = encode_headers(dict(items), strict=False)
+        size = sum(len(str(name)) + len(str(value)) for name, value in items)
+        if len(_cleaned_headers) < _CLEANED_SIZE and size <= 1024:
+            _cleaned_headers[items] = cleaned
+    return cleaned
 
 
 def _translator(target: MappingTarget) -> Translator:
