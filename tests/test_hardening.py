@@ -142,3 +142,38 @@ async def test_details_built_from_request_data_are_not_kept() -> None:
         finally:
             tracemalloc.stop()
     assert held < 4_000_000, held  # kept, 20 answers would hold well over 60 MB
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no text for you")
+
+    def __hash__(self) -> int:
+        return 1
+
+
+class RaiseFromMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("path") == "/broken-problem":
+            raise NotFound(ok=1, data={Unprintable(): "value"})
+        await self.app(scope, receive, send)
+
+
+@pytest.mark.parametrize("where", ["middleware", "route"])
+async def test_a_problem_that_cannot_be_rendered_is_still_a_500_problem(
+    where: str, problem_logs: pytest.LogCaptureFixture
+) -> None:
+    async def broken(request: Request) -> Response:
+        raise NotFound(data={Unprintable(): "value"})
+
+    middleware = [Middleware(RaiseFromMiddleware)] if where == "middleware" else []
+    app = Starlette(routes=[Route("/broken-problem", broken)], middleware=middleware)
+    install(app)
+    async with client(app) as c:
+        response = await c.get("/broken-problem")
+    assert_problem(response, 500, title="Internal Server Error")
+    errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].name == "asgi_problems"

@@ -21,6 +21,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from ._exceptions import InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._negotiate import JSON, form_of
 from ._problem import Problem
@@ -391,10 +392,23 @@ class ProblemHandler:
 
     async def respond(self, scope: Scope, send: Send, exc: Exception) -> None:
         """Send the problem response for ``exc``; re-raise it afterwards if configured."""
-        if self.on_problem is None:
-            status, headers, body, reraise = self.prepare_now(scope, exc)
-        else:
-            status, headers, body, reraise = await self.prepare(scope, exc, None)
+        try:
+            if self.on_problem is None:
+                status, headers, body, reraise = self.prepare_now(scope, exc)
+            else:
+                status, headers, body, reraise = await self.prepare(scope, exc, None)
+        except Exception as failure:
+            # The error path must not fail itself (a problem whose extension can't be
+            # rendered): the client still gets a valid 500 problem, and we a log line.
+            method, path = _where(scope)
+            logger.error(
+                "Answering an exception on %s %s failed; sent a 500 problem instead",
+                method,
+                path,
+                exc_info=failure,
+            )
+            _mark_logged(failure)
+            status, headers, body, reraise = self._sent(scope, _LAST_RESORT, None)
         # A list, as Starlette's responses send: middleware such as BaseHTTPMiddleware
         # adds headers to the one it is given.
         await send({"type": "http.response.start", "status": status, "headers": list(headers)})
@@ -440,6 +454,10 @@ class ProblemHandler:
         reraise = self._finish(exc, crashed)
         if reraise is not None:
             raise reraise
+
+
+# The answer when building one failed: made at import, so it can't fail then.
+_LAST_RESORT = render(InternalServerError())
 
 
 def _bodiless(exc: HTTPException) -> Prepared:
