@@ -177,3 +177,28 @@ async def test_a_problem_that_cannot_be_rendered_is_still_a_500_problem(
     assert_problem(response, 500, title="Internal Server Error")
     errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and errors[0].name == "asgi_problems"
+
+
+@pytest.mark.parametrize("code", [499, 530, 599, 404, 503])
+async def test_every_type_uri_leads_to_a_page(code: int) -> None:
+    async def fail(request: Request) -> Response:
+        raise HTTPException(code)
+
+    app = Starlette(routes=[Route("/fail", fail)])
+    install(app, type_base="https://api.example.com/problems/", serve_types=True)
+    async with client(app) as c:
+        problem = (await c.get("/fail")).json()
+        assert problem["type"].startswith("https://api.example.com/problems/")
+        page = await c.get(problem["type"].removeprefix("https://api.example.com"))
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert problem["title"] in page.text
+
+
+async def test_an_unknown_type_page_does_not_echo_its_name() -> None:
+    app = Starlette()
+    install(app, type_base="https://api.example.com/problems/", serve_types=True)
+    async with client(app) as c:
+        response = await c.get("/problems/<script>x")
+    assert_problem(response, 404)
+    assert "script" not in response.text

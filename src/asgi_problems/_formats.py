@@ -50,7 +50,7 @@ def encode_xml(members: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
-def encode_html(status: int, title: str, detail: str) -> bytes:
+def encode_html(status: int | str, title: str, detail: str) -> bytes:
     """A small page for browsers: status, title and detail, all escaped; no script."""
     heading = html.escape(f"{status} {title}")
     return (

@@ -20,7 +20,7 @@ from ._exceptions import NotFound
 from ._formats import encode_html
 from ._handling import OnProblem, Prepared, ProblemHandler
 from ._middleware import InstalledLayer
-from ._status import STATUSES, type_slug
+from ._status import STATUSES, UNREGISTERED, type_slug
 from ._translate import MappingTarget
 
 _INSTALLED = "_asgi_problems_handler"
@@ -81,15 +81,20 @@ def _type_pages_path(type_base: str | None) -> str:
 
 def _add_type_pages(app: Starlette, path: str) -> None:
     # RFC 9457 asks that type URIs lead to documentation: serve a page for each.
-    slugs = {type_slug(code): code for code in STATUSES if code >= 400}
+    pages = {
+        type_slug(code): (str(code), info.title, info.description)
+        for code, info in STATUSES.items()
+        if code >= 400
+    }
+    # And the types of codes the registry lacks (a foreign HTTPException(599)).
+    for group, (title, description) in UNREGISTERED.items():
+        pages[type_slug(group * 100 + 99)] = (f"{group}xx", title, description)
 
     async def type_page(request: Request) -> Response:
-        code = slugs.get(request.path_params["slug"])
-        if code is None:
-            raise NotFound(f"There is no problem type {request.path_params['slug']!r}.")
-        info = STATUSES[code]
-        page = encode_html(code, info.title, info.description)
-        return Response(page, media_type="text/html; charset=utf-8")
+        page = pages.get(request.path_params["slug"])
+        if page is None:
+            raise NotFound("There is no problem type of that name.")
+        return Response(encode_html(*page), media_type="text/html; charset=utf-8")
 
     app.router.routes.append(
         Route(path + "{slug}", type_page, methods=["GET"], include_in_schema=False)

@@ -11,17 +11,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ._headers import RawHeaders, encode_headers
-from ._status import STATUSES
-
-# Descriptions for codes in a valid range that no registry entry covers (a foreign
-# HTTPException(499), an upstream's 599): honest, and no more specific than we know.
-_UNREGISTERED = {
-    4: (
-        "Client Error",
-        "The request could not be processed because of an error on the client's side.",
-    ),
-    5: ("Server Error", "The server failed to fulfill a request that appears to be valid."),
-}
+from ._status import STATUSES, UNREGISTERED
 
 
 def _check_status(status: object) -> int:
@@ -129,7 +119,7 @@ class Problem(Exception):
         # registered codes get their class, other 4xx/5xx codes a generic Problem.
         if code in STATUSES:
             return cls.from_status(code, detail)
-        title, description = _UNREGISTERED[code // 100]
+        title, description = UNREGISTERED[code // 100]
         problem = Problem(detail if detail is not None else description, title=title)
         problem.status = code
         return problem

@@ -164,10 +164,21 @@ STATUSES: Mapping[int, StatusInfo] = MappingProxyType(
 """Every known HTTP status code, read-only: ``STATUSES[404].description``."""
 
 
+# Descriptions for codes in a valid range that no registry entry covers (a foreign
+# HTTPException(499), an upstream's 599): honest, and no more specific than we know.
+UNREGISTERED = {
+    4: (
+        "Client Error",
+        "The request could not be processed because of an error on the client's side.",
+    ),
+    5: ("Server Error", "The server failed to fulfill a request that appears to be valid."),
+}
+
+
 def type_slug(code: int) -> str:
     """The last segment of a problem type URI for ``code``: 404 -> "not-found"."""
     info = STATUSES.get(code)
-    title = info.title if info else ("client-error" if code < 500 else "server-error")
+    title = info.title if info else UNREGISTERED[code // 100][0]
     return "-".join(
         "".join(c if c.isalnum() else " " for c in title.replace("'", "")).lower().split()
     )
