@@ -125,6 +125,36 @@ def _cleaned(items: tuple[tuple[str, str], ...]) -> RawHeaders:
     return cleaned
 
 
+# Headers an answer of these statuses must carry (RFC 9110): the only ones of an
+# upstream's answer that a gateway passes on.
+_REQUIRED_HEADERS = {401: "www-authenticate", 405: "allow", 407: "proxy-authenticate"}
+
+
+def upstream_problem(
+    status: int,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    upstream: str | None = None,
+) -> Problem:
+    """Our answer to an upstream's error: a 5xx is our bad gateway, a 4xx keeps its
+    status (the client's request can't be served here either). Nothing of the
+    upstream's answer passes unless given here: ``detail`` (``pass_upstream_detail``),
+    the headers its status requires, and the upstream's name, if the user chose one.
+    """
+    named: dict[str, Any] = {"upstream": upstream} if upstream else {}
+    if status >= 500:
+        return BadGateway(detail, **named)
+    problem = Problem._for_any_status(status, detail)
+    problem.extensions = named
+    required = _REQUIRED_HEADERS.get(status)
+    value = None if required is None or headers is None else headers.get(required)
+    if required is not None and value is not None:
+        # Cleaned, not refused, as for any foreign header.
+        problem.headers = {required: value}
+        problem._raw_headers = encode_headers(problem.headers, strict=False)
+    return problem
+
+
 def _translator(target: MappingTarget) -> Translator:
     if isinstance(target, type):
         if issubclass(target, Problem):
@@ -162,15 +192,9 @@ class Translations:
 
     def _from_upstream(self, exc: Problem) -> Problem:
         # A problem an upstream answered with, re-raised here (raise_for_problem).
-        named: dict[str, Any] = {"upstream": exc._upstream} if exc._upstream else {}
-        if exc.status >= 500:
-            # Its failure is ours to report as a bad gateway, in our own words.
-            return BadGateway(exc.detail if self.pass_upstream_detail else None, **named)
-        # A 4xx says the client's request can't be served, which stays true here;
-        # only its instance, a URI of the upstream's, is dropped.
-        local = copy.copy(exc)
-        local.instance = None
-        return local
+        detail = exc.detail if self.pass_upstream_detail else None
+        upstream_headers = getattr(exc.response, "headers", None)
+        return upstream_problem(exc.status, detail, upstream_headers, exc._upstream)
 
     def handled_types(self) -> tuple[type[BaseException], ...]:
         """The classes with a translation (Problem, HTTPException, mapped), ``Exception`` aside."""

@@ -228,11 +228,65 @@ async def test_upstream_detail_passes_only_when_asked() -> None:
     assert "instance" not in body
 
 
-async def test_upstream_4xx_keeps_its_status_but_not_its_instance() -> None:
+async def test_upstream_4xx_keeps_its_status_but_nothing_of_its_body() -> None:
     async with client(gateway(failing_upstream(404, "No account 7."))) as c:
         r = await c.get("/quote")
-    body = assert_problem(r, 404, detail="No account 7.")
+    body = assert_problem(r, 404, detail=STATUSES[404].description, title="Not Found")
+    assert set(body) == {"type", "title", "status", "detail"}
+    async with client(
+        gateway(failing_upstream(404, "No account 7."), pass_upstream_detail=True)
+    ) as c:
+        passed = await c.get("/quote")
+    body = assert_problem(passed, 404, detail="No account 7.")
     assert "instance" not in body
+
+
+def leaky_upstream(
+    status: int, headers: dict[str, str]
+) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {
+            "type": "https://billing.internal/probs/sql",
+            "title": "SQL error at billing.internal",
+            "status": status,
+            "detail": "SELECT * FROM accounts WHERE token='s3cret'",
+            "debug": {"sql": "SELECT 1"},
+            "internal_url": "https://admin:s3cret@billing.internal:9000/v1/accounts",
+        }
+        return httpx.Response(
+            status, json=body, headers={"content-type": "application/problem+json", **headers}
+        )
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "kept"),
+    [
+        (
+            401,
+            {"WWW-Authenticate": 'Bearer realm="billing"', "X-Internal": "s3cret"},
+            "www-authenticate",
+        ),
+        (405, {"Allow": "GET, HEAD", "Set-Cookie": "session=s3cret"}, "allow"),
+        (409, {"X-Debug": "s3cret"}, None),
+    ],
+)
+@pytest.mark.parametrize(
+    "status_check", [False, True], ids=["raise_for_problem", "raise_for_status"]
+)
+async def test_upstream_4xx_passes_only_the_headers_its_status_requires(
+    status: int, headers: dict[str, str], kept: str | None, status_check: bool
+) -> None:
+    app = gateway(leaky_upstream(status, headers), status_check=status_check)
+    async with client(app) as c:
+        r = await c.get("/quote")
+    body = assert_problem(r, status, detail=STATUSES[status].description)
+    assert set(body) == {"type", "title", "status", "detail"}
+    assert_no_upstream_leak(r)
+    assert "s3cret" not in str(r.headers)
+    if kept is not None:
+        assert r.headers[kept] == next(v for k, v in headers.items() if k.lower() == kept)
 
 
 async def test_upstream_name_only_when_configured() -> None:

@@ -12,6 +12,7 @@ import httpx
 
 from .._exceptions import BadGateway, GatewayTimeout
 from .._problem import Problem
+from .._translate import upstream_problem
 
 UPSTREAM_KEY = "asgi_problems.upstream"
 
@@ -35,11 +36,9 @@ def transport_problem(exc: httpx.RequestError) -> Problem:
 
 def status_problem(exc: httpx.HTTPStatusError) -> Problem:
     """``response.raise_for_status()``: 502 for an upstream 5xx, the same 4xx otherwise."""
-    status = exc.response.status_code
-    if status >= 500:
-        return BadGateway(**_upstream_name(exc))
     # The message names the URL; the client gets the documented description only.
-    return Problem._for_any_status(status)
+    name = _upstream_name(exc).get("upstream")
+    return upstream_problem(exc.response.status_code, None, exc.response.headers, name)
 
 
 def default_mapping() -> dict[type[BaseException], Any]:
