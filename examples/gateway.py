@@ -4,7 +4,7 @@
 127.0.0.1:8000. Try:
 
     curl -i localhost:8000/quotes/apple     # 200, priced by the upstream
-    curl -i localhost:8000/quotes/kiwi      # 404, the upstream's problem passed on
+    curl -i localhost:8000/quotes/kiwi      # 404, told in the gateway's words
     curl -i localhost:8000/quotes/broken    # 502, the upstream failed
     curl -i localhost:8000/quotes/slow      # 504, the upstream took too long
 
@@ -62,7 +62,12 @@ def make_gateway(upstream_url: str, timeout: float = 1.0) -> Starlette:
 
     async def quote(request: Request) -> Response:
         sku = request.path_params["sku"]
-        response = await request.app.state.prices.get(f"/prices/{sku}")
+        try:
+            response = await request.app.state.prices.get(f"/prices/{sku}")
+        except NotFound:
+            # Nothing of an upstream's answer is passed on unless we say so: here,
+            # that this SKU has no price, in our words and with the SKU we were asked.
+            raise NotFound(f"No price for {sku!r}.", sku=sku) from None
         cents = response.json()["cents"]
         return JSONResponse({"sku": sku, "price": f"{cents / 100:.2f}", "currency": "EUR"})
 

@@ -127,7 +127,8 @@ async def test_fastapi_example(fastapi_notes: ModuleType) -> None:
 async def test_gateway_against_real_servers() -> None:
     gateway = load("gateway")
     with serve(gateway.upstream, timeout_graceful_shutdown=1) as upstream_url:
-        with serve(gateway.make_gateway(upstream_url, timeout=0.5)) as gateway_url:
+        # The slow item takes 5 s; 2 s leaves a busy machine time for the others.
+        with serve(gateway.make_gateway(upstream_url, timeout=2.0)) as gateway_url:
             async with httpx.AsyncClient(base_url=gateway_url, timeout=10) as c:
                 priced = await c.get("/quotes/apple")
                 missing = await c.get("/quotes/kiwi")
