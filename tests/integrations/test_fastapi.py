@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import fastapi
 import jsonschema
@@ -14,7 +14,7 @@ from fastapi import Cookie, FastAPI, Header, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
 from openapi_spec_validator import validate
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
@@ -202,6 +202,52 @@ async def test_body_validation_does_not_echo_input() -> None:
         },
     ]
     assert "hunter2" not in response.text
+
+
+class Cat(BaseModel):
+    kind: Literal["cat"]
+    lives: int
+
+
+class Dog(BaseModel):
+    kind: Literal["dog"]
+    good: bool
+
+
+class Pet(BaseModel):
+    pet: Annotated[Cat | Dog, Field(discriminator="kind")]
+    nickname: str
+
+    @field_validator("nickname")
+    @classmethod
+    def no_spaces(cls, value: str) -> str:
+        if " " in value:
+            raise ValueError(f"nickname {value} has a space")
+        return value
+
+
+@pytest.mark.parametrize(
+    ("sent", "kind"),
+    [
+        ({"pet": {"kind": "SECRET-hunter2"}, "nickname": "ok"}, "union_tag_invalid"),
+        ({"pet": {"kind": "cat", "lives": 9}, "nickname": "SECRET hunter2"}, "value_error"),
+    ],
+)
+async def test_messages_that_quote_the_input_are_ours(sent: dict[str, Any], kind: str) -> None:
+    app = FastAPI()
+
+    @app.post("/pets")
+    async def create(pet: Pet) -> dict[str, bool]:
+        return {"ok": True}
+
+    install(app)
+    async with client(app) as c:
+        response = await c.post("/pets", json=sent)
+    body = assert_problem(response, 422)
+    assert "hunter2" not in response.text
+    (error,) = body["errors"]
+    assert error["type"] == kind
+    assert error["detail"] == "The value sent here is not valid."
 
 
 async def test_malformed_json_body_is_a_problem() -> None:

@@ -5,7 +5,7 @@ Imported by install() only for FastAPI apps, so the core never imports FastAPI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -32,7 +32,7 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     errors = [
         {
             "pointer": json_pointer(error.get("loc", ())),
-            "detail": str(error.get("msg", "")),
+            "detail": _message(error),
             "type": str(error.get("type", "")),
         }
         for error in exc.errors()
@@ -40,6 +40,35 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     count = len(errors)
     noun = "field" if count == 1 else "fields"
     return UnprocessableContent(f"{count} {noun} failed validation.", errors=errors)
+
+
+# Pydantic's messages are kept, except those that quote what was sent (a tagged
+# union's tag, a validator's f-string): those get this, and pydantic's type says more.
+INPUT_QUOTED = "The value sent here is not valid."
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    for leaf in _leaves(error.get("input"), 200):
+        if f"'{leaf}'" in message or (len(leaf) >= 4 and leaf in message):
+            return INPUT_QUOTED
+    return message
+
+
+def _leaves(value: Any, budget: int) -> list[str]:
+    """The text of the scalar values in ``value`` (a submitted body: nested dicts and
+    lists), at most ``budget`` of them."""
+    found: list[str] = []
+    pending = [value]
+    while pending and len(found) < budget:
+        item = pending.pop()
+        if isinstance(item, Mapping):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, (str, int, float)) and not isinstance(item, bool) and item != "":
+            found.append(str(item))
+    return found
 
 
 def default_mapping() -> dict[type[BaseException], Translator]:
