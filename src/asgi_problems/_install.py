@@ -20,7 +20,7 @@ from ._exceptions import NotFound
 from ._formats import encode_html
 from ._handling import OnProblem, Prepared, ProblemHandler
 from ._middleware import InstalledLayer
-from ._status import STATUSES, UNREGISTERED, type_slug
+from ._status import STATUSES, UNREGISTERED, slug, type_slug
 from ._translate import MappingTarget
 
 _INSTALLED = "_asgi_problems_handler"
@@ -88,7 +88,7 @@ def _add_type_pages(app: Starlette, path: str) -> None:
     }
     # And the types of codes the registry lacks (a foreign HTTPException(599)).
     for group, (title, description) in UNREGISTERED.items():
-        pages[type_slug(group * 100 + 99)] = (f"{group}xx", title, description)
+        pages[slug(title)] = (f"{group}xx", title, description)
 
     async def type_page(request: Request) -> Response:
         page = pages.get(request.path_params["slug"])

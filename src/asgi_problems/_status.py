@@ -178,7 +178,11 @@ UNREGISTERED = {
 def type_slug(code: int) -> str:
     """The last segment of a problem type URI for ``code``: 404 -> "not-found"."""
     info = STATUSES.get(code)
-    title = info.title if info else UNREGISTERED[code // 100][0]
+    return slug(info.title if info else UNREGISTERED[code // 100][0])
+
+
+def slug(title: str) -> str:
+    """A title as a URI segment: "I'm a Teapot" -> "im-a-teapot"."""
     return "-".join(
         "".join(c if c.isalnum() else " " for c in title.replace("'", "")).lower().split()
     )
