@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import socket
 import sys
@@ -9,6 +10,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -30,6 +33,17 @@ SERVER_ERROR_DETAIL = (
     "server's side. This status code is used when no more specific error message is suitable."
 )
 PROBLEM_JSON = "application/problem+json"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def load_example(name: str) -> ModuleType:
+    """A fresh copy of ``examples/<name>.py`` (so a fresh in-memory store)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 # Endpoints that the tests of neighbouring libraries share: a success, a crash and

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import httpx
 import pytest
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, free_port, serve
+from _support import (
+    NOT_FOUND_DETAIL,
+    SERVER_ERROR_DETAIL,
+    assert_problem,
+    client,
+    free_port,
+    load_example,
+    serve,
+)
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 AUTH = {"Authorization": "Bearer demo-token"}
-
-
-def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 def notes() -> ModuleType:
-    return load("app")  # a fresh module, so a fresh in-memory store
+    return load_example("app")  # a fresh module, so a fresh in-memory store
 
 
 async def test_notes_happy_path(notes: ModuleType) -> None:
@@ -92,7 +87,7 @@ async def test_demo_serves_the_seed_404(notes: ModuleType) -> None:
 
 @pytest.fixture
 def fastapi_notes() -> ModuleType:
-    return load("fastapi_app")
+    return load_example("fastapi_app")
 
 
 async def test_fastapi_example(fastapi_notes: ModuleType) -> None:
@@ -125,7 +120,7 @@ async def test_fastapi_example(fastapi_notes: ModuleType) -> None:
 
 
 async def test_gateway_against_real_servers() -> None:
-    gateway = load("gateway")
+    gateway = load_example("gateway")
     with serve(gateway.upstream, timeout_graceful_shutdown=1) as upstream_url:
         # The slow item takes 5 s; 2 s leaves a busy machine time for the others.
         with serve(gateway.make_gateway(upstream_url, timeout=2.0)) as gateway_url:
@@ -143,7 +138,7 @@ async def test_gateway_against_real_servers() -> None:
 
 
 async def test_gateway_with_its_upstream_down() -> None:
-    gateway = load("gateway")
+    gateway = load_example("gateway")
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     with serve(gateway.make_gateway(nobody)) as gateway_url:
         async with httpx.AsyncClient(base_url=gateway_url) as c:

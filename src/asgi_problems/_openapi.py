@@ -31,8 +31,8 @@ def problem_details_schema() -> dict[str, Any]:
             "type": {
                 "type": "string",
                 "format": "uri-reference",
-                "description": "A URI reference that identifies the problem type.",
-                "default": "about:blank",
+                "description": "A URI reference that identifies the problem type "
+                '("about:blank" when it is just the status).',
             },
             "title": {"type": "string", "description": "A short summary of the problem type."},
             "status": {
@@ -48,20 +48,20 @@ def problem_details_schema() -> dict[str, Any]:
                 "description": "A URI reference that identifies this occurrence.",
             },
         },
+        # Extension members are allowed without saying so: "additionalProperties:
+        # true" would make generated TypeScript type every member of a subtype as
+        # unknown, even after an `in` check.
         "required": ["type", "title", "status", "detail"],
-        "additionalProperties": True,
     }
 
 
 def validation_problem_schema() -> dict[str, Any]:
     """JSON Schema of the 422 problem sent for a request that fails validation."""
-    return {
-        "title": VALIDATION_SCHEMA,
-        "description": "A 422 problem listing every request field that failed validation.",
-        "allOf": [{"$ref": _REF + PROBLEM_SCHEMA}],
-        "type": "object",
-        "properties": {
-            "status": {"type": "integer", "const": 422},
+    return _extending(
+        title=VALIDATION_SCHEMA,
+        description="A 422 problem listing every request field that failed validation.",
+        properties={
+            "status": _fixed("integer", 422),
             "errors": {
                 "type": "array",
                 "items": {
@@ -78,8 +78,37 @@ def validation_problem_schema() -> dict[str, Any]:
                 },
             },
         },
-        "required": ["errors"],
-    }
+        required=["errors"],
+    )
+
+
+def _extending(
+    *,
+    properties: dict[str, Any],
+    required: list[str],
+    title: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """A subtype of ProblemDetails: what it adds as a second object of an ``allOf``.
+
+    Not as properties next to a lone ``$ref``, which generators such as
+    openapi-python-client read as a mere alias of ProblemDetails, dropping them.
+    """
+    added: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        added["required"] = required
+    schema: dict[str, Any] = {}
+    if title is not None:
+        schema["title"] = title
+    if description is not None:
+        schema["description"] = description
+    schema["allOf"] = [_ref(PROBLEM_SCHEMA), added]
+    return schema
+
+
+def _fixed(json_type: str, value: object) -> dict[str, Any]:
+    # One-value enum rather than const: generators merge it with the base type.
+    return {"type": json_type, "enum": [value]}
 
 
 # Headers a problem of these statuses carries (when given), documented on its response.
@@ -117,28 +146,21 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
         return _ref(VALIDATION_SCHEMA)
     if not _is_users(cls):
         return _ref(PROBLEM_SCHEMA)
-    properties: dict[str, Any] = {"status": {"type": "integer", "const": cls.status}}
+    properties: dict[str, Any] = {"status": _fixed("integer", cls.status)}
     if cls.type != "about:blank":
-        properties["type"] = {"type": "string", "const": cls.type}
+        properties["type"] = _fixed("string", cls.type)
     title = cls._own[0]  # only a title the class sets; instances may change the default
     if title is not None:
-        properties["title"] = {"type": "string", "const": title}
+        properties["title"] = _fixed("string", title)
     required = []
     for name, hint in _extension_hints(cls).items():
         properties[name] = _type_schema(hint)
         if not any(name in klass.__dict__ for klass in cls.__mro__):
             required.append(name)
-    schema: dict[str, Any] = {
-        "title": cls.__name__,
-        "allOf": [_ref(PROBLEM_SCHEMA)],
-        "type": "object",
-        "properties": properties,
-    }
-    if cls.__doc__:
-        schema["description"] = " ".join(cls.__doc__.split())
-    if required:
-        schema["required"] = required
-    return schema
+    description = " ".join(cls.__doc__.split()) if cls.__doc__ else None
+    return _extending(
+        title=cls.__name__, description=description, properties=properties, required=required
+    )
 
 
 def _is_users(cls: type[Problem]) -> bool:
@@ -210,22 +232,17 @@ def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[st
 
 def server_problem_schema() -> dict[str, Any]:
     """A 5xx problem with the ``correlation_id`` member (``correlation_id=True``)."""
-    return {
-        "allOf": [
-            _ref(PROBLEM_SCHEMA),
-            {
-                "type": "object",
-                "properties": {
-                    "correlation_id": {
-                        "type": "string",
-                        "description": "Ties this answer to the server's log record: the "
-                        "trace id, else the request's X-Request-ID, else a new id.",
-                    }
-                },
-                "required": ["correlation_id"],
-            },
-        ]
-    }
+    return _extending(
+        title=SERVER_SCHEMA,
+        properties={
+            "correlation_id": {
+                "type": "string",
+                "description": "Ties this answer to the server's log record: the "
+                "trace id, else the request's X-Request-ID, else a new id.",
+            }
+        },
+        required=["correlation_id"],
+    )
 
 
 def patch_openapi(document: dict[str, Any], *, correlation_id: bool = False) -> dict[str, Any]:
@@ -240,7 +257,7 @@ def patch_openapi(document: dict[str, Any], *, correlation_id: bool = False) -> 
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict) and "responses" in operation:
-                _patch_responses(operation["responses"])
+                _patch_responses(operation["responses"], schemas)
                 _add_generic(operation, crash_schema)
     # FastAPI's own validation schemas go once nothing points to them any more.
     if _REF + "HTTPValidationError" not in json.dumps(document.get("paths", {})):
@@ -261,12 +278,28 @@ def _add_generic(operation: dict[str, Any], crash_schema: str) -> None:
     responses.setdefault("500", _response(500, _ref(crash_schema)))
 
 
-def _patch_responses(responses: MutableMapping[str, Any]) -> None:
+def _patch_responses(responses: MutableMapping[str, Any], schemas: dict[str, Any]) -> None:
     for code, response in responses.items():
         content = response.get("content", {})
+        if PROBLEM_MEDIA_TYPE in content:
+            media = content[PROBLEM_MEDIA_TYPE]
+            media["schema"] = _named(media.get("schema", {}), schemas)
         json_schema = content.get("application/json", {}).get("schema")
         if code == "422" and json_schema == {"$ref": _REF + "HTTPValidationError"}:
             responses[code] = _response(422, _ref(VALIDATION_SCHEMA))
         elif PROBLEM_MEDIA_TYPE in content and json_schema == {}:
             # FastAPI adds an empty application/json entry to every extra response.
             del content["application/json"]
+
+
+def _named(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Move the schema of a problem class of the user's into the components, by its
+    class name, so that generated clients name its model after it (not the route)."""
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_named(item, schemas) for item in schema["anyOf"]]}
+    name = schema.get("title")
+    if not isinstance(name, str) or schema.get("allOf", [None])[0] != _ref(PROBLEM_SCHEMA):
+        return schema
+    if schemas.setdefault(name, schema) != schema:
+        return schema  # another schema has that name: this one stays where it is
+    return _ref(name)

@@ -322,16 +322,20 @@ def test_openapi_replaces_the_default_422_everywhere() -> None:
 
 
 def test_openapi_documents_helper_responses() -> None:
-    responses = openapi_of(make_app())["paths"]["/items/{item_id}"]["get"]["responses"]
+    document = openapi_of(make_app())
+    responses = document["paths"]["/items/{item_id}"]["get"]["responses"]
     assert responses["404"]["content"] == {
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
     }
     assert responses["404"]["description"].startswith("The requested resource")
+    # A class of the user's is a component of its own, named after the class.
     conflict = responses["409"]["content"]["application/problem+json"]["schema"]
-    assert conflict["allOf"] == [{"$ref": "#/components/schemas/ProblemDetails"}]
-    assert conflict["properties"]["type"] == {
+    assert conflict == {"$ref": "#/components/schemas/OutOfStock"}
+    out_of_stock = document["components"]["schemas"]["OutOfStock"]
+    assert out_of_stock["allOf"][0] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert out_of_stock["allOf"][1]["properties"]["type"] == {
         "type": "string",
-        "const": "https://shop.example/problems/out-of-stock",
+        "enum": ["https://shop.example/problems/out-of-stock"],
     }
     assert responses["409"]["description"].startswith("The request conflicts")
 
