@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons lint bench dist clean
+.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint bench dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,15 @@ test-pythons:
 	  $$venv/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
 	done
 
+# TypeScript clients: openapi-typescript types from the FastAPI example's document, and
+# tsc --noEmit over clients/reads_problems.ts, which narrows problems with `in` checks.
+# Needs node and npm (the npm registry), which the test command does not.
+check-clients: $(STAMP)
+	cd clients && npm install --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/openapi_json.py examples.fastapi_app:app > clients/notes.json
+	clients/node_modules/.bin/openapi-typescript clients/notes.json -o clients/notes.d.ts
+	clients/node_modules/.bin/tsc -p clients
+
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
@@ -79,4 +88,4 @@ dist: $(STAMP)
 	$(BIN)/twine check --strict dist/*
 
 clean:
-	rm -rf $(VENV) .venv-oldest .venv-python3.* .pytest_cache .mypy_cache .ruff_cache .coverage dist build
+	rm -rf $(VENV) clients/node_modules .venv-oldest .venv-python3.* .pytest_cache .mypy_cache .ruff_cache .coverage dist build

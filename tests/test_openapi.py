@@ -87,7 +87,7 @@ def test_validation_problem_schema_is_pinned() -> None:
                         },
                     },
                 },
-                "required": ["errors"],
+                "required": ["status", "errors"],
             },
         ],
     }
@@ -133,7 +133,8 @@ def test_class_schema_of_a_subclass() -> None:
     assert properties["price"]["properties"] == {"cents": {"title": "Cents", "type": "integer"}}
     assert properties["history"] == {}
     assert "_secret" not in properties and "cache" not in properties
-    assert added["required"] == ["balance", "accounts", "price", "history"]
+    fixed = ["status", "type", "title"]
+    assert added["required"] == [*fixed, "balance", "accounts", "price", "history"]
 
 
 def test_a_title_the_class_does_not_set_is_not_a_constant() -> None:

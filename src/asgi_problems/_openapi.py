@@ -78,7 +78,7 @@ def validation_problem_schema() -> dict[str, Any]:
                 },
             },
         },
-        required=["errors"],
+        required=["status", "errors"],
     )
 
 
@@ -152,7 +152,9 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     title = cls._own[0]  # only a title the class sets; instances may change the default
     if title is not None:
         properties["title"] = _fixed("string", title)
-    required = []
+    # Fixed members are required here too, though the base requires them: generated
+    # TypeScript then types them as the fixed values (status: 409), not optional.
+    required = list(properties)
     for name, hint in _extension_hints(cls).items():
         properties[name] = _type_schema(hint)
         if not any(name in klass.__dict__ for klass in cls.__mro__):
