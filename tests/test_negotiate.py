@@ -6,13 +6,13 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
-from _support import NOT_FOUND_DETAIL, assert_problem, client
+from _support import assert_problem, client
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from asgi_problems import STATUSES, Forbidden, NotFound, Problem, install
+from asgi_problems import Forbidden, NotFound, Problem, install
 from asgi_problems._negotiate import HTML, JSON, XML, choose
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -148,29 +148,6 @@ async def test_type_base_gives_each_status_a_type_uri() -> None:
     assert_problem(unknown, 404, type="https://api.example.com/problems/not-found")
     assert_problem(custom, 403, type="https://example.com/probs/out-of-credit")
     assert_problem(tea, 418, type="https://api.example.com/problems/im-a-teapot")
-
-
-async def test_type_pages_are_served() -> None:
-    app = Starlette(routes=[Route("/plain", plain)])
-    install(app, type_base="https://api.example.com/problems/", serve_types=True)
-    async with client(app) as c:
-        page = await c.get("/problems/not-found")
-        other = await c.get("/problems/uri-too-long")
-        unknown = await c.get("/problems/no-such-thing")
-        problem = await c.get("/plain")
-    assert page.status_code == 200
-    assert page.headers["content-type"] == "text/html; charset=utf-8"
-    assert "404 Not Found" in page.text and NOT_FOUND_DETAIL in page.text
-    assert STATUSES[414].description in other.text
-    assert_problem(unknown, 404, type="https://api.example.com/problems/not-found")
-    assert "no-such-thing" not in unknown.text  # what the client sent is not echoed
-    assert_problem(problem, 403, type="https://api.example.com/problems/forbidden")
-
-
-@pytest.mark.parametrize("base", [None, "https://api.example.com/", "urn:problems:", "/problems"])
-def test_serve_types_needs_a_folder(base: str | None) -> None:
-    with pytest.raises(ValueError, match="folder"):
-        install(Starlette(), type_base=base, serve_types=True)
 
 
 async def test_several_accept_lines_are_one_list() -> None:

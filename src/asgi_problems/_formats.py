@@ -1,4 +1,5 @@
-"""The other forms of a problem: XML (RFC 9457 appendix B) and a small HTML page."""
+"""The other forms of a problem, XML (RFC 9457 appendix B) and a small HTML page, and the
+HTML of the problem types' documentation pages."""
 
 from __future__ import annotations
 
@@ -50,15 +51,48 @@ def encode_xml(members: Mapping[str, Any]) -> bytes:
     ).encode()
 
 
-def encode_html(status: int | str, title: str, detail: str) -> bytes:
-    """A small page for browsers: status, title and detail, all escaped; no script."""
-    heading = html.escape(f"{status} {title}")
+_STYLE = (
+    "body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;"
+    "padding:0 1em;color:#222}h1{font-size:1.5em}td,th{text-align:left;padding:0 1em 0 0}"
+)
+
+
+def _page(heading: str, body: str) -> bytes:
+    """An HTML page around ``body`` (already escaped); no script, nothing external."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{heading}</title>"
-        "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:4em auto;"
-        "padding:0 1em;color:#222}h1{font-size:1.5em}</style></head>"
-        f"<body><h1>{heading}</h1><p>{html.escape(detail)}</p></body></html>\n"
+        f"<title>{html.escape(heading)}</title><style>{_STYLE}</style></head>"
+        f"<body><h1>{html.escape(heading)}</h1>{body}</body></html>\n"
     ).encode("utf-8", "replace")
+
+
+def encode_html(status: int | str, title: str, detail: str) -> bytes:
+    """A small page for browsers: status, title and detail, all escaped; no script."""
+    return _page(f"{status} {title}", f"<p>{html.escape(detail)}</p>")
+
+
+def encode_type_page(
+    status: int | str, title: str, description: str, members: Mapping[str, tuple[str, bool]]
+) -> bytes:
+    """The documentation page of a problem type: what it means and its extension
+    members (name -> (type, required)), all escaped."""
+    body = "".join(f"<p>{html.escape(part)}</p>" for part in description.split("\n\n"))
+    if members:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(kind)}</td>"
+            f"<td>{'required' if required else 'optional'}</td></tr>"
+            for name, (kind, required) in members.items()
+        )
+        body += f"<h2>Members</h2><table><tr><th>name</th><th>type</th><th></th></tr>{rows}</table>"
+    return _page(f"{status} {title}", body)
+
+
+def encode_type_index(title: str, links: Mapping[str, str]) -> bytes:
+    """A page linking to each type's page (href -> text), all escaped."""
+    items = "".join(
+        f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>'
+        for href, text in links.items()
+    )
+    return _page(title, f"<ul>{items}</ul>")

@@ -6,22 +6,19 @@ import importlib
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import ModuleType
-from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import HTTPConnection, Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Host, Mount, Route, Router
+from starlette.routing import BaseRoute, Host, Mount, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._exceptions import NotFound
-from ._formats import encode_html
 from ._handling import OnProblem, Prepared, ProblemHandler
 from ._middleware import InstalledLayer
-from ._status import STATUSES, UNREGISTERED, slug, type_slug
 from ._translate import MappingTarget
+from ._type_pages import add_type_pages, folder_of
 
 _INSTALLED = "_asgi_problems_handler"
 # Exception handlers from these packages are framework defaults we may replace.
@@ -63,42 +60,11 @@ def install(
         type_base=type_base,
         correlation_id=correlation_id,
     )
-    pages = _type_pages_path(type_base) if serve_types else None
+    if serve_types:
+        folder_of(type_base)  # refuse a type_base without a folder before changing the app
     _install(app, handler)
-    if pages is not None:
-        _add_type_pages(app, pages)
-
-
-def _type_pages_path(type_base: str | None) -> str:
-    path = urlsplit(type_base or "").path
-    if not path.startswith("/") or not path.endswith("/") or path == "/":
-        raise ValueError(
-            f"serve_types needs a type_base whose path is a folder of its own, such as "
-            f"'https://api.example.com/problems/', not {type_base!r}"
-        )
-    return path
-
-
-def _add_type_pages(app: Starlette, path: str) -> None:
-    # RFC 9457 asks that type URIs lead to documentation: serve a page for each.
-    pages = {
-        type_slug(code): (str(code), info.title, info.description)
-        for code, info in STATUSES.items()
-        if code >= 400
-    }
-    # And the types of codes the registry lacks (a foreign HTTPException(599)).
-    for group, (title, description) in UNREGISTERED.items():
-        pages[slug(title)] = (f"{group}xx", title, description)
-
-    async def type_page(request: Request) -> Response:
-        page = pages.get(request.path_params["slug"])
-        if page is None:
-            raise NotFound("There is no problem type of that name.")
-        return Response(encode_html(*page), media_type="text/html; charset=utf-8")
-
-    app.router.routes.append(
-        Route(path + "{slug}", type_page, methods=["GET"], include_in_schema=False)
-    )
+    if serve_types:
+        add_type_pages(app, type_base)
 
 
 def _fastapi_integration(app: Starlette) -> ModuleType | None:

@@ -142,9 +142,9 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     annotated class attributes as extension members (required unless they have a
     default), e.g. ``balance: int``.
     """
-    if cls.status == 422 and not _is_users(cls):
+    if cls.status == 422 and not is_users_class(cls):
         return _ref(VALIDATION_SCHEMA)
-    if not _is_users(cls):
+    if not is_users_class(cls):
         return _ref(PROBLEM_SCHEMA)
     properties: dict[str, Any] = {"status": _fixed("integer", cls.status)}
     if cls.type != "about:blank":
@@ -155,9 +155,9 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     # Fixed members are required here too, though the base requires them: generated
     # TypeScript then types them as the fixed values (status: 409), not optional.
     required = list(properties)
-    for name, hint in _extension_hints(cls).items():
-        properties[name] = _type_schema(hint)
-        if not any(name in klass.__dict__ for klass in cls.__mro__):
+    for name, (schema, needed) in extension_members(cls).items():
+        properties[name] = schema
+        if needed:
             required.append(name)
     description = " ".join(cls.__doc__.split()) if cls.__doc__ else None
     return _extending(
@@ -165,15 +165,24 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     )
 
 
-def _is_users(cls: type[Problem]) -> bool:
+def is_users_class(cls: type[Problem]) -> bool:
     return not cls.__module__.startswith("asgi_problems.")
 
 
-def _extension_hints(cls: type[Problem]) -> dict[str, Any]:
+def extension_members(cls: type[Problem]) -> dict[str, tuple[dict[str, Any], bool]]:
+    """Name -> (JSON Schema, required) of each extension member a class of the user's
+    declares: its annotated attributes, required unless they have a default."""
+    return {
+        name: (member_schema(hint), not any(name in klass.__dict__ for klass in cls.__mro__))
+        for name, hint in extension_hints(cls).items()
+    }
+
+
+def extension_hints(cls: type[Problem]) -> dict[str, Any]:
     """Annotated attributes of the user's own classes in ``cls``'s MRO."""
     names: list[str] = []
     for klass in reversed(cls.__mro__):
-        if isinstance(klass, type) and issubclass(klass, Problem) and _is_users(klass):
+        if isinstance(klass, type) and issubclass(klass, Problem) and is_users_class(klass):
             names += [n for n in inspect.get_annotations(klass) if n not in names]
     try:
         hints = typing.get_type_hints(cls)
@@ -190,7 +199,7 @@ def _extension_hints(cls: type[Problem]) -> dict[str, Any]:
 _RESERVED = frozenset({"type", "title", "status", "detail", "instance", "headers", "extensions"})
 
 
-def _type_schema(hint: Any) -> dict[str, Any]:
+def member_schema(hint: Any) -> dict[str, Any]:
     """JSON Schema of an annotation, through pydantic where it is installed (FastAPI's)."""
     if hint is Any:
         return {}

@@ -1,0 +1,148 @@
+"""The documentation of problem types (``serve_types=True``): a page per type URI, an
+index page and a JSON index, all under the path of ``type_base``.
+
+RFC 9457 asks that a type URI lead to a description of the problem. Documented are
+the registry's statuses, the codes it lacks (``client-error``, ``server-error``) and
+every Problem subclass of the user's whose ``type`` lies under ``type_base``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ._exceptions import NotFound
+from ._formats import encode_type_index, encode_type_page
+from ._openapi import extension_members, is_users_class
+from ._problem import Problem
+from ._status import STATUSES, UNREGISTERED, slug, type_slug
+
+_HTML = "text/html; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class TypeDoc:
+    """What the page of one problem type says."""
+
+    type: str
+    status: int | None  # None: any code of a class the registry lacks
+    label: str  # "404", "4xx"
+    title: str
+    description: str
+    # Extension members: name -> (JSON Schema, required).
+    members: dict[str, tuple[dict[str, Any], bool]]
+
+
+def folder_of(type_base: str | None) -> str:
+    """The path that the pages of ``type_base``'s types live under."""
+    path = urlsplit(type_base or "").path
+    if not path.startswith("/") or not path.endswith("/") or path == "/":
+        raise ValueError(
+            f"serve_types needs a type_base whose path is a folder of its own, such as "
+            f"'https://api.example.com/problems/', not {type_base!r}"
+        )
+    return path
+
+
+def documented_types(type_base: str) -> dict[str, TypeDoc]:
+    """Each documented type by its path below the folder: "not-found", "out-of-credit"."""
+    docs = {
+        type_slug(code): TypeDoc(
+            type_base + type_slug(code), code, str(code), info.title, info.description, {}
+        )
+        for code, info in STATUSES.items()
+        if code >= 400
+    }
+    for group, (title, description) in UNREGISTERED.items():
+        docs[slug(title)] = TypeDoc(
+            type_base + slug(title), None, f"{group}xx", title, description, {}
+        )
+    folder = folder_of(type_base)
+    for cls in _users_classes():
+        # An absolute type under type_base, or a reference relative to this host.
+        for prefix in (type_base, folder):
+            if cls.type.startswith(prefix) and len(cls.type) > len(prefix):
+                docs.setdefault(cls.type[len(prefix) :], _class_doc(cls))
+    return docs
+
+
+def _users_classes() -> list[type[Problem]]:
+    # Walked at each request, not at install(): classes may be defined later.
+    found: list[type[Problem]] = []
+    todo = list(Problem.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if is_users_class(cls) and cls not in found:
+            found.append(cls)
+    return found
+
+
+def _class_doc(cls: type[Problem]) -> TypeDoc:
+    info = STATUSES[cls.status]
+    description = inspect.cleandoc(cls.__doc__) if cls.__doc__ else info.description
+    return TypeDoc(
+        cls.type, cls.status, str(cls.status), cls.title or info.title, description,
+        extension_members(cls),
+    )  # fmt: skip
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    """A JSON Schema said in a few words: "integer", "array of string"."""
+    kind = schema.get("type")
+    if kind == "array":
+        return "array of " + _kind(schema.get("items", {}))
+    if isinstance(kind, str):
+        return kind
+    if "anyOf" in schema:
+        return " or ".join(_kind(option) for option in schema["anyOf"])
+    return "any"
+
+
+def add_type_pages(app: Starlette, type_base: str | None) -> None:
+    folder = folder_of(type_base)
+    base = type_base or ""  # not None: folder_of() refuses that
+
+    async def page(request: Request) -> Response:
+        doc = documented_types(base).get(request.path_params["path"])
+        if doc is None:
+            raise NotFound("There is no problem type of that name.")
+        members = {name: (_kind(schema), needed) for name, (schema, needed) in doc.members.items()}
+        body = encode_type_page(doc.label, doc.title, doc.description, members)
+        return Response(body, media_type=_HTML)
+
+    async def index(request: Request) -> Response:
+        links = {
+            folder + path: f"{doc.label} {doc.title}"
+            for path, doc in documented_types(base).items()
+        }
+        return Response(encode_type_index("Problem types", links), media_type=_HTML)
+
+    async def index_json(request: Request) -> Response:
+        return JSONResponse([_entry(doc) for doc in documented_types(base).values()])
+
+    app.router.routes += [
+        Route(folder, index, methods=["GET"], include_in_schema=False),
+        Route(folder + "index.json", index_json, methods=["GET"], include_in_schema=False),
+        Route(folder + "{path:path}", page, methods=["GET"], include_in_schema=False),
+    ]
+
+
+def _entry(doc: TypeDoc) -> dict[str, Any]:
+    entry: dict[str, Any] = {"type": doc.type, "title": doc.title}
+    if doc.status is not None:
+        entry["status"] = doc.status
+    entry["description"] = doc.description
+    if doc.members:
+        entry["members"] = {
+            name: {"schema": schema, "required": needed}
+            for name, (schema, needed) in doc.members.items()
+        }
+    return entry

@@ -1,0 +1,151 @@
+"""serve_types=True: a documentation page for every problem type the app answers."""
+
+from __future__ import annotations
+
+import pytest
+from _support import NOT_FOUND_DETAIL, assert_problem, client
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from asgi_problems import STATUSES, Forbidden, PaymentRequired, install
+
+BASE = "https://api.example.com/problems/"
+
+
+class OutOfCredit(PaymentRequired):
+    """The account's balance does not cover the purchase.
+
+    Top the account up, or buy something cheaper.
+    """
+
+    type = BASE + "out-of-credit"
+    title = "You do not have enough credit."
+    balance: int
+    accounts: list[str]
+    note: str | None = None
+
+
+class Frozen(Forbidden):
+    # No docstring: the page says what its status means.
+    type = "/problems/billing/frozen"  # relative to this host, in a folder of its own
+
+
+class Elsewhere(Forbidden):
+    """Documented by another site."""
+
+    type = "https://other.example/problems/elsewhere"
+
+
+class Hostile(Forbidden):
+    """<script>alert(1)</script> & more"""
+
+    type = BASE + "hostile"
+    title = "<b>bold</b>"
+    member: int
+
+
+async def buy(request: Request) -> Response:
+    raise OutOfCredit("Your balance is 30.", balance=30, accounts=["/accounts/1"])
+
+
+async def plain(request: Request) -> Response:
+    raise Forbidden()
+
+
+def make_app() -> Starlette:
+    app = Starlette(routes=[Route("/buy", buy), Route("/plain", plain)])
+    install(app, type_base=BASE, serve_types=True)
+    return app
+
+
+async def test_status_pages_are_served() -> None:
+    async with client(make_app()) as c:
+        page = await c.get("/problems/not-found")
+        other = await c.get("/problems/uri-too-long")
+        unknown = await c.get("/problems/no-such-thing")
+        problem = await c.get("/plain")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "404 Not Found" in page.text and NOT_FOUND_DETAIL in page.text
+    assert STATUSES[414].description in other.text
+    assert_problem(unknown, 404, type=BASE + "not-found")
+    assert "no-such-thing" not in unknown.text  # what the client sent is not echoed
+    assert_problem(problem, 403, type=BASE + "forbidden")
+
+
+async def test_a_class_of_the_users_has_its_page() -> None:
+    async with client(make_app()) as c:
+        problem = (await c.get("/buy")).json()
+        page = await c.get(problem["type"].removeprefix("https://api.example.com"))
+    assert problem["type"] == BASE + "out-of-credit"
+    assert page.status_code == 200
+    text = page.text
+    assert "402 You do not have enough credit." in text
+    assert "<p>The account&#x27;s balance does not cover the purchase.</p>" in text
+    assert "<p>Top the account up, or buy something cheaper.</p>" in text
+    assert "<td><code>balance</code></td><td>integer</td><td>required</td>" in text
+    assert "<td><code>accounts</code></td><td>array of string</td><td>required</td>" in text
+    assert "<td><code>note</code></td><td>string or null</td><td>optional</td>" in text
+
+
+async def test_relative_types_in_subfolders_are_documented_others_are_not() -> None:
+    async with client(make_app()) as c:
+        frozen = await c.get("/problems/billing/frozen")
+        elsewhere = await c.get("/problems/elsewhere")
+    assert frozen.status_code == 200
+    assert "403 Forbidden" in frozen.text and STATUSES[403].description in frozen.text
+    assert_problem(elsewhere, 404)
+
+
+async def test_pages_escape_what_classes_say() -> None:
+    async with client(make_app()) as c:
+        page = await c.get("/problems/hostile")
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "<b>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page.text
+    assert "403 &lt;b&gt;bold&lt;/b&gt;" in page.text
+
+
+async def test_the_index_links_every_page() -> None:
+    async with client(make_app()) as c:
+        index = await c.get("/problems/")
+        linked = [
+            await c.get(href)
+            for href in ("/problems/not-found", "/problems/out-of-credit", "/problems/client-error")
+        ]
+    assert index.headers["content-type"] == "text/html; charset=utf-8"
+    assert '<a href="/problems/out-of-credit">402 You do not have enough credit.</a>' in index.text
+    assert '<a href="/problems/billing/frozen">403 Forbidden</a>' in index.text
+    assert '<a href="/problems/server-error">5xx Server Error</a>' in index.text
+    assert index.text.count("<li>") == len([c for c in STATUSES if c >= 400]) + 2 + 3
+    assert all(page.status_code == 200 for page in linked)
+
+
+async def test_the_json_index_describes_every_type() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/problems/index.json")
+    assert response.headers["content-type"] == "application/json"
+    entries = {entry["type"]: entry for entry in response.json()}
+    assert entries[BASE + "not-found"] == {
+        "type": BASE + "not-found",
+        "title": "Not Found",
+        "status": 404,
+        "description": NOT_FOUND_DETAIL,
+    }
+    credit = entries[BASE + "out-of-credit"]
+    assert credit["status"] == 402 and credit["title"] == "You do not have enough credit."
+    assert credit["members"]["balance"] == {"schema": {"type": "integer"}, "required": True}
+    assert credit["members"]["note"]["required"] is False
+    assert "status" not in entries[BASE + "client-error"]
+    assert entries["/problems/billing/frozen"]["status"] == 403
+    assert "https://other.example/problems/elsewhere" not in entries
+
+
+@pytest.mark.parametrize("base", [None, "https://api.example.com/", "urn:problems:", "/problems"])
+def test_serve_types_needs_a_folder(base: str | None) -> None:
+    app = Starlette()
+    with pytest.raises(ValueError, match="folder"):
+        install(app, type_base=base, serve_types=True)
+    install(app)  # the refused call changed nothing
