@@ -20,6 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from asgi_problems import NotFound
+from asgi_problems.testing import assert_problem
+
+__all__ = ["assert_problem"]  # re-exported: the tests check problems with the public helper
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -64,18 +67,6 @@ def client(app: Any, *, raise_app_exceptions: bool = False) -> httpx.AsyncClient
     """An AsyncClient that sends real requests into ``app`` over ASGI."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-def assert_problem(response: httpx.Response, status: int, **members: Any) -> dict[str, Any]:
-    """Check the status, media type, length and the given members of a problem response."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    assert int(response.headers["content-length"]) == len(response.content)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    for key, value in members.items():
-        assert body[key] == value, (key, body)
-    return body
 
 
 def free_port() -> int:
