@@ -173,7 +173,7 @@ def test_problems_copy_and_pickle() -> None:
             assert type(twin) is type(exc)
             assert (twin.status, twin.title, twin.detail) == (exc.status, exc.title, exc.detail)
             assert (twin.extensions, twin.headers) == (exc.extensions, exc.headers)
-            assert twin._raw_headers == exc._raw_headers
+            assert twin.raw_headers == exc.raw_headers
 
 
 def test_from_status_passes_keywords() -> None:

@@ -379,7 +379,7 @@ async def test_a_thousand_concurrent_mixed_requests() -> None:
 def test_middleware_keeps_no_per_request_state() -> None:
     middleware = ProblemMiddleware(ok)
     # Options only: whatever a request needs lives in its own call's locals.
-    assert set(vars(middleware)) == {"app", "_handler"}
+    assert set(vars(middleware)) == {"app", "error_path"}
 
 
 async def test_wrapping_a_starlette_app_logs_crashes_once(

@@ -99,3 +99,11 @@ __all__ = [
     "install",
     "problem_responses",
 ]
+
+# Exported names say where to import them from, as httpx's do: asgi_problems.NotFound,
+# not asgi_problems._exceptions.NotFound (in reprs, docs and tracebacks).
+for _name in __all__:
+    _value = globals()[_name]
+    if isinstance(_value, type) or callable(_value):
+        _value.__module__ = __name__
+del _name, _value

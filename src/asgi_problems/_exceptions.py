@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
 
-from ._problem import Problem
+from ._problem import Problem, register
 
 
 def _retry_after(value: int | datetime) -> str:
@@ -312,11 +312,13 @@ class NetworkAuthenticationRequired(Problem):
     status = 511
 
 
-Problem._by_status.update(
-    (cls.status, cls)
-    for cls in list(globals().values())
-    if isinstance(cls, type)
-    and issubclass(cls, Problem)
-    and cls.__name__[0] != "_"
-    and cls is not Problem
+register(
+    *(
+        cls
+        for cls in list(globals().values())
+        if isinstance(cls, type)
+        and issubclass(cls, Problem)
+        and cls.__name__[0] != "_"
+        and cls is not Problem
+    )
 )

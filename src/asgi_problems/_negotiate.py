@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ._memo import Memo
+
 JSON, XML, HTML = "json", "xml", "html"
 
 # What we can send, most preferred first on a tie: the media type each form is sent
@@ -86,11 +88,8 @@ def choose(accept: bytes) -> str:
     return best
 
 
-# Accept value -> form. Clients send few distinct values, so each is parsed once;
-# bounded in entries, and only short values are kept, as the values come from requests.
-_CACHE_SIZE = 256
-_MAX_KEPT_BYTES = 512
-_forms: dict[bytes, str] = {}
+# Accept value -> form. Clients send few distinct values, so each is parsed once.
+_forms: Memo[bytes, str] = Memo(choose, weight=lambda accept, form: len(accept))
 
 
 def form_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
@@ -101,9 +100,4 @@ def form_of(headers: Iterable[tuple[bytes, bytes]]) -> str:
             accept = value if accept is None else accept + b"," + value
     if accept is None:
         return JSON
-    form = _forms.get(accept)
-    if form is None:
-        form = choose(accept)
-        if len(_forms) < _CACHE_SIZE and len(accept) <= _MAX_KEPT_BYTES:
-            _forms[accept] = form
-    return form
+    return _forms.get(accept) or _forms(accept)

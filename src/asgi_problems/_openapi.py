@@ -11,7 +11,7 @@ import typing
 from collections.abc import MutableMapping
 from typing import Any
 
-from ._problem import Problem
+from ._problem import Problem, own_title
 from ._status import STATUSES
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -149,7 +149,7 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
     properties: dict[str, Any] = {"status": _fixed("integer", cls.status)}
     if cls.type != "about:blank":
         properties["type"] = _fixed("string", cls.type)
-    title = cls._own[0]  # only a title the class sets; instances may change the default
+    title = own_title(cls)  # only a title the class sets; instances may change the default
     if title is not None:
         properties["title"] = _fixed("string", title)
     # Fixed members are required here too, though the base requires them: generated
@@ -166,7 +166,8 @@ def class_schema(cls: type[Problem]) -> dict[str, Any]:
 
 
 def is_users_class(cls: type[Problem]) -> bool:
-    return not cls.__module__.startswith("asgi_problems.")
+    # Ours say "asgi_problems" (exported) or "asgi_problems._exceptions".
+    return cls.__module__ != "asgi_problems" and not cls.__module__.startswith("asgi_problems.")
 
 
 def extension_members(cls: type[Problem]) -> dict[str, tuple[dict[str, Any], bool]]:
@@ -179,20 +180,20 @@ def extension_members(cls: type[Problem]) -> dict[str, tuple[dict[str, Any], boo
 
 
 def extension_hints(cls: type[Problem]) -> dict[str, Any]:
-    """Annotated attributes of the user's own classes in ``cls``'s MRO."""
-    names: list[str] = []
+    """Annotated attributes of the user's own classes in ``cls``'s MRO, resolved."""
+    hints: dict[str, Any] = {}
     for klass in reversed(cls.__mro__):
         if isinstance(klass, type) and issubclass(klass, Problem) and is_users_class(klass):
-            names += [n for n in inspect.get_annotations(klass) if n not in names]
-    try:
-        hints = typing.get_type_hints(cls)
-    except Exception:  # an annotation that can't be resolved: document it as anything
-        hints = {}
+            try:
+                annotations = inspect.get_annotations(klass, eval_str=True)
+            except Exception:  # an annotation that can't be resolved: documented as anything
+                annotations = dict.fromkeys(inspect.get_annotations(klass), Any)
+            hints.update(annotations)
     return {
-        name: hints.get(name, Any)
-        for name in names
+        name: hint
+        for name, hint in hints.items()
         if not name.startswith("_") and name not in _RESERVED
-        and typing.get_origin(hints.get(name)) is not typing.ClassVar
+        and typing.get_origin(hint) is not typing.ClassVar and hint is not typing.ClassVar
     }  # fmt: skip
 
 

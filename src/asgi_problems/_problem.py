@@ -43,19 +43,17 @@ class Problem(Exception):
     detail: str | None = None
     instance: str | None = None
 
-    # The httpx.Response that asgi_problems.client read this problem from, if any.
+    #: The httpx.Response that asgi_problems.client read this problem from, if any.
     response: Any = None
-    # Set by asgi_problems.client on problems read from an upstream's response (its
-    # name, or ""), so that a gateway does not pass an upstream's 5xx on as its own.
-    _upstream: str | None = None
-    _raw_headers: RawHeaders = ()
+    #: For a problem read from an upstream's response by asgi_problems.client, the
+    #: upstream's name ("" if unnamed): a gateway does not pass its 5xx on as its own.
+    upstream: str | None = None
+    #: ``headers`` as sent: checked, lower-case (name, value) byte pairs.
+    raw_headers: RawHeaders = ()
 
     # The title and detail a class sets itself (None: its status's), which apply
     # when an instance is given another status.
     _own: ClassVar[tuple[str | None, str | None]] = (None, None)
-
-    # Filled in by the subclasses of _exceptions.py: status -> class.
-    _by_status: ClassVar[dict[int, builtins.type[Problem]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -98,7 +96,7 @@ class Problem(Exception):
             self.instance = str(instance)
         if headers:
             self.headers = dict(headers)
-            self._raw_headers = encode_headers(headers, strict=True)
+            self.raw_headers = encode_headers(headers, strict=True)
 
     @functools.cached_property
     def headers(self) -> dict[str, str]:
@@ -108,27 +106,46 @@ class Problem(Exception):
     @classmethod
     def from_status(cls, code: int, detail: str | None = None, **kwargs: Any) -> Problem:
         """Return an instance of the built-in subclass for ``code`` (e.g. NotFound for 404)."""
-        target = Problem._by_status.get(_check_status(code), Problem)
+        target = _BY_STATUS.get(_check_status(code), Problem)
         if target is Problem:
             kwargs["status"] = code
         return target(detail, **kwargs)
-
-    @classmethod
-    def _for_any_status(cls, code: int, detail: str | None = None) -> Problem:
-        # For codes that come from outside (foreign exceptions, upstream responses):
-        # registered codes get their class, other 4xx/5xx codes a generic Problem.
-        if code in STATUSES:
-            return cls.from_status(code, detail)
-        title, description = UNREGISTERED[code // 100]
-        problem = Problem(detail if detail is not None else description, title=title)
-        problem.status = code
-        return problem
 
     def __str__(self) -> str:
         return str(self.detail)
 
     def __repr__(self) -> str:
         return f"{self.__class__.__name__}(status={self.status!r}, detail={self.detail!r})"
+
+
+# status -> the class of _exceptions.py for it, filled by register().
+_BY_STATUS: dict[int, builtins.type[Problem]] = {}
+
+
+def register(*classes: builtins.type[Problem]) -> None:
+    """Make these the classes that ``from_status()`` gives for their statuses."""
+    _BY_STATUS.update((cls.status, cls) for cls in classes)
+
+
+def class_for_status(code: int) -> builtins.type[Problem] | None:
+    """The registered class of a status (NotFound for 404), if there is one."""
+    return _BY_STATUS.get(code)
+
+
+def for_any_status(code: int, detail: str | None = None) -> Problem:
+    """A problem for a 4xx/5xx code from outside (a foreign exception, an upstream):
+    a registered code gets its class, any other a generic Problem of that code."""
+    if code in STATUSES:
+        return Problem.from_status(code, detail)
+    title, description = UNREGISTERED[code // 100]
+    problem = Problem(detail if detail is not None else description, title=title)
+    problem.status = code
+    return problem
+
+
+def own_title(cls: builtins.type[Problem]) -> str | None:
+    """The title a class sets itself (None: it takes its status's)."""
+    return cls._own[0]
 
 
 def _fill_defaults(cls: builtins.type[Problem]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._formats import encode_html, encode_xml
 from ._headers import RawHeaders
+from ._memo import Memo
 from ._negotiate import HTML, JSON, XML
 from ._problem import Problem
 
@@ -96,38 +97,28 @@ def json_text(value: Any) -> str:
     return _encode(_safe(value, 0, frozenset(), [_MAX_NODES]))
 
 
+def _head(key: tuple[Any, Any, Any]) -> str:
+    type_, title, status = key
+    return (
+        f'{{"type":{json_text(type_)},"title":{json_text(title)},'
+        f'"status":{json_text(status)},"detail":'
+    )
+
+
 # The start of the body up to the detail's value, per (type, title, status): few
-# and constant in an app, so each is written once. Bounded like the cache below.
-_heads: dict[tuple[Any, Any, Any], str] = {}
-
-
-def _head(type_: Any, title: Any, status: Any) -> str:
-    key = (type_, title, status)
-    head = _heads.get(key)
-    if head is None:
-        head = (
-            f'{{"type":{json_text(type_)},"title":{json_text(title)},'
-            f'"status":{json_text(status)},"detail":'
-        )
-        if len(_heads) < _CACHE_SIZE and len(head) <= KEEP_AT_MOST:
-            _heads[key] = head
-    return head
-
-
-# ',"name":' of each extension name seen ("" for the standard members, which an
-# extension may not replace): names are few and fixed in code. Bounded as well.
-_prefixes: dict[str, str] = {}
+# and constant in an app, so each is written once.
+_heads: Memo[tuple[Any, Any, Any], str] = Memo(_head, weight=lambda key, head: len(head))
 
 
 def _prefix(key: Any) -> str:
-    if type(key) is not str:
-        # Not kept: keys such as 1 and True are equal, but their names are not.
-        name = str(key)
-        return "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
-    prefix = "" if key in STANDARD_MEMBERS else f",{_quote(key)}:"
-    if len(_prefixes) < _CACHE_SIZE and len(prefix) <= KEEP_AT_MOST:
-        _prefixes[key] = prefix
-    return prefix
+    # "" for the standard members, which an extension may not replace.
+    name = key if type(key) is str else str(key)
+    return "" if name in STANDARD_MEMBERS else f",{_quote(name)}:"
+
+
+# ',"name":' of each extension name: names are few and fixed in code. Only str keys
+# are kept: keys such as 1 and True are equal, but their names are not.
+_prefixes: Memo[str, str] = Memo(_prefix, weight=lambda key, prefix: len(prefix))
 
 
 def encode_body(
@@ -144,7 +135,8 @@ def encode_body(
     if type_uri is None:
         type_uri = problem.type
     title, status = problem.title, problem.status
-    body = _heads.get((type_uri, title, status)) or _head(type_uri, title, status)
+    head_key = (type_uri, title, status)
+    body = _heads.get(head_key) or _heads(head_key)
     body += _quote(detail) if type(detail) is str else json_text(detail)
     if problem.instance is not None:
         instance = problem.instance
@@ -154,7 +146,7 @@ def encode_body(
     for key, value in extensions.items():
         prefix = _prefixes.get(key)
         if prefix is None:
-            prefix = _prefix(key)
+            prefix = _prefixes(key) if type(key) is str else _prefix(key)
         if prefix:
             kind = type(value)
             body += prefix
@@ -177,13 +169,10 @@ def encode_body(
 
 # Responses of problems that hold nothing but their four members and headers, the
 # usual case for the router's 404 and 405 and for NotFound(): encoded once, then
-# reused. Bounded, as details can be built from request data.
-_CACHE_SIZE = 512
-# Every table here and in _handling keeps at most _CACHE_SIZE entries, and only
-# entries whose text is at most this long: a detail built from 1 MB of request data
-# is encoded each time, never kept. So the tables hold well under 2 MiB in all.
-KEEP_AT_MOST = 1024
-_plain_cache: dict[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = {}
+# reused.
+_plain: Memo[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = Memo(
+    weight=lambda key, response: len(response[2])
+)
 
 
 def _members(
@@ -228,11 +217,11 @@ def render(
             problem.title,
             problem.status,
             problem.detail,
-            problem._raw_headers,
+            problem.raw_headers,
             form,
             vary,
         )
-        cached = _plain_cache.get(key)
+        cached = _plain.get(key)
         if cached is not None:
             return cached
     if form == JSON:
@@ -242,12 +231,13 @@ def render(
     else:
         body = encode_html(problem.status, str(problem.title), str(problem.detail))
     length = len(body)
-    headers = _SIZED_HEADERS[form][vary].get(length) or _sized_headers(form, vary, length)
-    if problem._raw_headers:
-        headers += problem._raw_headers
+    sized_key = (form, vary, length)
+    headers = _sized.get(sized_key) or _sized(sized_key)
+    if problem.raw_headers:
+        headers += problem.raw_headers
     result = problem.status, headers, body
-    if plain and len(_plain_cache) < _CACHE_SIZE and len(body) <= KEEP_AT_MOST:
-        _plain_cache[key] = result
+    if plain:
+        _plain.keep(key, result)
     return result
 
 
@@ -264,16 +254,13 @@ _FIXED_HEADERS: dict[str, tuple[RawHeaders, RawHeaders]] = {
         (HTML, ((b"content-type", b"text/html; charset=utf-8"), _CSP)),
     )
 }
-# form -> (without Vary, with Vary) -> body length -> the headers before the
-# problem's own: bodies come in few lengths, so each tuple is built once. Bounded.
-_SIZED_HEADERS: dict[str, tuple[dict[int, RawHeaders], dict[int, RawHeaders]]] = {
-    form: ({}, {}) for form in _FIXED_HEADERS
-}
 
 
-def _sized_headers(form: str, vary: bool, length: int) -> RawHeaders:
-    headers = _FIXED_HEADERS[form][vary] + ((b"content-length", b"%d" % length),)
-    sized = _SIZED_HEADERS[form][vary]
-    if len(sized) < _CACHE_SIZE:
-        sized[length] = headers
-    return headers
+def _sized_headers(key: tuple[str, bool, int]) -> RawHeaders:
+    form, vary, length = key
+    return _FIXED_HEADERS[form][vary] + ((b"content-length", b"%d" % length),)
+
+
+# (form, vary, body length) -> the headers before the problem's own: bodies come in
+# few lengths, so each tuple is built once.
+_sized: Memo[tuple[str, bool, int], RawHeaders] = Memo(_sized_headers)

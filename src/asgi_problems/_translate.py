@@ -16,12 +16,17 @@ from starlette.requests import ClientDisconnect
 
 from ._exceptions import BadGateway, BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
-from ._problem import Problem
+from ._memo import Memo
+from ._problem import Problem, class_for_status, for_any_status
 from ._render import json_text
 
 logger = logging.getLogger("asgi_problems")
 
 Translator = Callable[[Any], Problem]
+# An exception, the problem that answers it, and whether it was a crash.
+Resolved = tuple[Exception, Problem, bool]
+# The same, and what else a group held with it.
+Translated = tuple[Exception, Problem, bool, list[Resolved]]
 MappingTarget = type[Problem] | Callable[[Any], Problem]
 
 # A builtin from Python 3.11 on; 3.10 has the backport that anyio (and so
@@ -74,8 +79,8 @@ def from_http_exception(exc: HTTPException) -> Problem:
         detail = None
     elif not isinstance(detail, str):
         detail = _text(detail)
-    cls = Problem._by_status.get(code)
-    problem = cls(detail) if cls is not None else Problem._for_any_status(code, detail)
+    cls = class_for_status(code)
+    problem = cls(detail) if cls is not None else for_any_status(code, detail)
     if members:
         for name in ("type", "title", "instance"):
             value = members.pop(name, None)
@@ -85,9 +90,10 @@ def from_http_exception(exc: HTTPException) -> Problem:
     if exc.headers:
         # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
         try:
-            problem._raw_headers = _cleaned(tuple(exc.headers.items()))
+            items = tuple(exc.headers.items())
+            problem.raw_headers = _cleaned.get(items) or _cleaned(items)
         except TypeError:  # an unhashable value; clean it uncached
-            problem._raw_headers = encode_headers(exc.headers, strict=False)
+            problem.raw_headers = encode_headers(exc.headers, strict=False)
         problem.headers = dict(exc.headers)
     return problem
 
@@ -108,21 +114,15 @@ def from_client_disconnect(exc: ClientDisconnect) -> Problem:
     return BadRequest("The client disconnected before it had sent the whole request body.")
 
 
+def _clean(items: tuple[tuple[str, str], ...]) -> RawHeaders:
+    return encode_headers(dict(items), strict=False)
+
+
 # The same few header sets (Allow of a route, WWW-Authenticate) come back on every
-# request; cleaning each once is enough. Bounded, and only short sets are kept: a
-# header value may carry request data.
-_CLEANED_SIZE = 256
-_cleaned_headers: dict[tuple[tuple[str, str], ...], RawHeaders] = {}
-
-
-def _cleaned(items: tuple[tuple[str, str], ...]) -> RawHeaders:
-    cleaned = _cleaned_headers.get(items)
-    if cleaned is None:
-        cleaned = encode_headers(dict(items), strict=False)
-        size = sum(len(str(name)) + len(str(value)) for name, value in items)
-        if len(_cleaned_headers) < _CLEANED_SIZE and size <= 1024:
-            _cleaned_headers[items] = cleaned
-    return cleaned
+# request; cleaning each once is enough.
+_cleaned: Memo[tuple[tuple[str, str], ...], RawHeaders] = Memo(
+    _clean, weight=lambda items, raw: sum(len(name) + len(value) for name, value in raw)
+)
 
 
 # Headers an answer of these statuses must carry (RFC 9110): the only ones of an
@@ -144,14 +144,14 @@ def upstream_problem(
     named: dict[str, Any] = {"upstream": upstream} if upstream else {}
     if status >= 500:
         return BadGateway(detail, **named)
-    problem = Problem._for_any_status(status, detail)
+    problem = for_any_status(status, detail)
     problem.extensions = named
     required = _REQUIRED_HEADERS.get(status)
     value = None if required is None or headers is None else headers.get(required)
     if required is not None and value is not None:
         # Cleaned, not refused, as for any foreign header.
         problem.headers = {required: value}
-        problem._raw_headers = encode_headers(problem.headers, strict=False)
+        problem.raw_headers = encode_headers(problem.headers, strict=False)
     return problem
 
 
@@ -188,13 +188,13 @@ class Translations:
             self._table[key] = _translator(target)
         self._httpx_loaded = False
         # Exception class -> translator found along its MRO (None: a crash).
-        self.known: dict[type[BaseException], Translator | None] = {}
+        self._known: Memo[type[BaseException], Translator | None] = Memo(self._lookup)
 
     def _from_upstream(self, exc: Problem) -> Problem:
         # A problem an upstream answered with, re-raised here (raise_for_problem).
         detail = exc.detail if self.pass_upstream_detail else None
         upstream_headers = getattr(exc.response, "headers", None)
-        return upstream_problem(exc.status, detail, upstream_headers, exc._upstream)
+        return upstream_problem(exc.status, detail, upstream_headers, exc.upstream)
 
     def handled_types(self) -> tuple[type[BaseException], ...]:
         """The classes with a translation (Problem, HTTPException, mapped), ``Exception`` aside."""
@@ -208,7 +208,7 @@ class Translations:
             return self
         twin = copy.copy(self)
         twin._table = {**defaults, **self._table}
-        twin.known = {}
+        twin._known = Memo(twin._lookup)
         return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
@@ -220,22 +220,36 @@ class Translations:
 
             for key, translator in default_mapping().items():
                 self._table.setdefault(key, translator)
-        found = next((self._table[cls] for cls in exc_type.__mro__ if cls in self._table), None)
-        self.known[exc_type] = found
-        return found
+        return next((self._table[cls] for cls in exc_type.__mro__ if cls in self._table), None)
 
     def rule(self, exc_type: type[BaseException]) -> Translator | None:
         """The translator of ``exc_type``: ITSELF for problems, None for crashes."""
-        translator = self.known.get(exc_type, _UNSEEN)
+        translator = self._known.get(exc_type, _UNSEEN)
         if translator is _UNSEEN:
-            return self._lookup(exc_type)
+            return self._known(exc_type)
         return translator  # type: ignore[return-value]
+
+    def decide(self, exc: Exception) -> Translated:
+        """The exception that decides the answer, its problem, whether it was a crash,
+        and the others that an exception group held with it.
+
+        A group of one stands for its member; a group of several is answered with its
+        most severe member (the first 5xx, else the first one).
+        """
+        if isinstance(exc, Group):
+            exc = unwrap(exc)
+        if not isinstance(exc, Group):
+            return (exc, *self(exc), [])
+        results = [(member, *self(member)) for member in leaves(exc)]
+        chosen = max(results, key=lambda result: result[1].status >= 500)
+        others = [result for result in results if result[0] is not chosen[0]]
+        return (*chosen, others)
 
     def __call__(self, exc: BaseException) -> tuple[Problem, bool]:
         """The problem for ``exc`` and whether it was an unexpected crash."""
         translator: Translator | None = self.rule(type(exc))
         if translator is ITSELF and isinstance(exc, Problem):
-            return (exc if exc._upstream is None else self._from_upstream(exc)), False
+            return (exc if exc.upstream is None else self._from_upstream(exc)), False
         if translator is None:
             return InternalServerError(), True
         try:

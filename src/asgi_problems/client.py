@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from ._problem import Problem
+from ._problem import for_any_status
 from ._render import STANDARD_MEMBERS
 
 __all__ = ["UPSTREAM_KEY", "async_event_hooks", "event_hooks", "raise_for_problem"]
@@ -83,7 +83,7 @@ def raise_for_problem(response: httpx.Response, *, upstream: str | None = None) 
         value = body.get(name)
         return value if isinstance(value, str) else None
 
-    problem = Problem._for_any_status(status, text("detail"))
+    problem = for_any_status(status, text("detail"))
     for name in ("type", "title", "instance"):
         value = text(name)
         if value is not None:
@@ -92,7 +92,7 @@ def raise_for_problem(response: httpx.Response, *, upstream: str | None = None) 
     # must stay an extension.
     problem.extensions.update((k, v) for k, v in body.items() if k not in STANDARD_MEMBERS)
     problem.response = response
-    problem._upstream = upstream or ""
+    problem.upstream = upstream or ""
     raise problem
 
 

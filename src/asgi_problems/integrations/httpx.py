@@ -13,8 +13,7 @@ import httpx
 from .._exceptions import BadGateway, GatewayTimeout
 from .._problem import Problem
 from .._translate import upstream_problem
-
-UPSTREAM_KEY = "asgi_problems.upstream"
+from ..client import UPSTREAM_KEY
 
 
 def _upstream_name(exc: httpx.HTTPError) -> dict[str, Any]:

@@ -17,32 +17,16 @@ from slowapi.errors import RateLimitExceeded
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
 
+from .._entrances import ProblemAnswer
+from .._error_path import ErrorPath
 from .._exceptions import TooManyRequests
-from .._handling import ProblemHandler
-from .._problem import Problem
 
 # Headers of slowapi's own answer that describe its body, not the limit.
 _BODY_HEADERS = frozenset({"content-type", "content-length"})
 
 
-class _ProblemAnswer(Response):
-    """A problem that goes through the handler's sequence when it is sent."""
-
-    def __init__(self, handler: ProblemHandler, problem: Problem) -> None:
-        self.status_code = problem.status
-        self.background = None
-        self.body = b""
-        self.raw_headers = []
-        self._handler = handler
-        self._problem = problem
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._handler.respond(scope, send, self._problem)
-
-
-def rate_limit_handler(handler: ProblemHandler) -> Callable[[Request, Exception], Response]:
+def rate_limit_handler(error_path: ErrorPath) -> Callable[[Request, Exception], Response]:
     """The app's handler for ``RateLimitExceeded``."""
 
     def handle(request: Request, exc: Exception) -> Response:
@@ -53,11 +37,11 @@ def rate_limit_handler(handler: ProblemHandler) -> Callable[[Request, Exception]
         }
         problem = TooManyRequests(str(exc.detail), headers=headers)
         problem.__cause__ = exc
-        return _ProblemAnswer(handler, problem)
+        return ProblemAnswer(error_path, problem, request)
 
     return handle
 
 
-def install_handler(app: Starlette, handler: ProblemHandler) -> None:
+def install_handler(app: Starlette, error_path: ErrorPath) -> None:
     """Register the handler, unless the user registered one of their own."""
-    app.exception_handlers.setdefault(RateLimitExceeded, rate_limit_handler(handler))
+    app.exception_handlers.setdefault(RateLimitExceeded, rate_limit_handler(error_path))

@@ -1,0 +1,95 @@
+"""The two entrances to the error path: where an exception is caught.
+
+- ErrorLayer, a middleware: it catches what the app inside it raises, unless the
+  response had already started. Then nothing more can be sent, and the exception
+  is logged once and re-raised, so that the server closes the connection.
+- ProblemAnswer, a Response that a framework's exception handler returns: the
+  framework caught the exception, and the error path runs when it sends the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocketDisconnect
+
+from ._error_path import CLOSED, HANDSHAKE, OPEN, ErrorPath
+
+
+class ErrorLayer:
+    """Pure ASGI middleware that answers every exception of ``app`` with a problem.
+
+    A plain class, which Starlette builds like any other middleware, and which the
+    tools that wrap or inspect middleware (such as Sentry's spans) can handle.
+    Successful requests and websockets, and lifespan scopes, pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, error_path: ErrorPath) -> None:
+        self.app = app
+        self.error_path = error_path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+            return
+
+        started = False
+
+        # Not a coroutine function: it hands back send's own awaitable, which spares
+        # every message of every request one coroutine.
+        def tracking_send(message: Message) -> Awaitable[None]:
+            nonlocal started
+            # Once the start is sent, a problem can no longer replace the response.
+            # Early hints (103) and debug messages may come before it, and don't count.
+            if message["type"] == "http.response.start":
+                started = True
+            return send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                self.error_path.log_late(scope, exc)
+                raise
+            await self.error_path.answer(scope, send, exc)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = HANDSHAKE
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal state
+            kind = message["type"]
+            if kind == "websocket.accept":
+                state = OPEN
+            elif kind in ("websocket.close", "websocket.http.response.start"):
+                state = CLOSED
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except WebSocketDisconnect:
+            # The client left; there is nobody to tell.
+            raise
+        except Exception as exc:
+            await self.error_path.answer_websocket(scope, receive, send, exc, state)
+
+
+class ProblemAnswer(Response):
+    """The answer to an exception, as a Response that Starlette's exception handling
+    sends: the error path runs then, with the connection the handler was given."""
+
+    def __init__(self, error_path: ErrorPath, exc: Exception, conn: HTTPConnection) -> None:
+        self.background = None
+        self._error_path = error_path
+        self._exc = exc
+        self._conn = conn
+
+    # Not a coroutine function: it hands back the error path's own coroutine.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:  # type: ignore[override]
+        return self._error_path.answer(scope, send, self._exc, self._conn)

@@ -1,0 +1,372 @@
+"""The error path: what happens to every exception that an app answers with a problem.
+
+One sequence, for HTTP and websockets alike, whichever entrance caught the
+exception (a route's exception handler or a middleware layer, see _layer.py):
+
+1. reuse a prepared answer, if one fits (the usual HTTPExceptions);
+2. translate the exception into a Problem (_translate.py; groups included);
+3. record it once: report a server error to the trackers in use, then log it;
+4. notify ``on_problem``;
+5. render the problem (_render.py: pure, no ASGI);
+6. send it, and re-raise a crash afterwards if ``reraise`` asks for that.
+
+Nothing else in the package sends a problem. Every piece of per-request state
+stays in local variables: an ErrorPath holds only the options of its app.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import traceback
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote, quote_from_bytes
+
+from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection, Request
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from ._exceptions import InternalServerError
+from ._headers import RawHeaders, encode_headers
+from ._memo import Memo
+from ._negotiate import JSON, form_of
+from ._options import Options
+from ._problem import Problem
+from ._render import render
+from ._report import report, trace_id
+from ._status import type_slug
+from ._translate import Resolved, Translations, Translator, from_http_exception
+
+logger = logging.getLogger("asgi_problems")
+_DEBUG = logging.DEBUG
+
+# Where a websocket stands when its app raises.
+HANDSHAKE, OPEN, CLOSED = 0, 1, 2
+# A close frame's reason may take at most 123 bytes of UTF-8 (RFC 6455).
+MAX_CLOSE_REASON = 123
+
+# status, raw headers, body
+Answer = tuple[int, RawHeaders, bytes]
+
+# Marks an exception this package has logged, so that an outer layer that sees the
+# same exception again (after reraise, or from a second middleware) stays quiet.
+_LOGGED = "_asgi_problems_logged"
+
+
+class ErrorPath:
+    """The error path of one app: its options, and the answers it may reuse."""
+
+    def __init__(self, options: Options, translations: Translations | None = None) -> None:
+        self.options = options
+        self.translations = translations or Translations(
+            options.mapping, pass_upstream_detail=options.pass_upstream_detail
+        )
+        # The answers to HTTPExceptions, by all that decides them (see _ready_key).
+        self._ready: Memo[tuple[Any, ...], Answer] = Memo(weight=lambda key, answer: len(answer[2]))
+
+    def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ErrorPath:
+        """An error path that also translates ``defaults`` where the mapping does not."""
+        translations = self.translations.with_defaults(defaults)
+        return self if translations is self.translations else ErrorPath(self.options, translations)
+
+    async def answer(
+        self, scope: Scope, send: Send, exc: Exception, conn: HTTPConnection | None = None
+    ) -> None:
+        """Answer ``exc`` with a problem response: the whole path, in order."""
+        options = self.options
+        reraise = None
+        try:
+            form = form_of(scope.get("headers", ())) if options.negotiate else JSON
+            answer, ready_key = self._prepared(exc, form)  # 1. reuse
+            if answer is None:
+                exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
+                if options.on_problem is not None:
+                    await self._notify(conn or Request(scope), problem)  # 4.
+                answer = self._render(scope, exc, problem, crashed, form, correlation)  # 5.
+                if ready_key is not None and not crashed:
+                    self._ready.keep(ready_key, answer)
+                reraise = self._after(exc, crashed)
+        except Exception as failure:
+            answer = self._failed(scope, failure)
+        status, headers, body = answer
+        # 6. Headers as a list, as Starlette's responses send them: middleware such as
+        # BaseHTTPMiddleware adds to the one it is given.
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body}
+        )
+        if reraise is not None:
+            raise reraise
+
+    async def answer_websocket(
+        self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
+    ) -> None:
+        """Answer a websocket whose app raised ``exc``; ``state`` is HANDSHAKE, OPEN or CLOSED.
+
+        During the handshake the problem goes out as a denial response where the server
+        supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
+        closed with that code and the problem's title as reason.
+        """
+        exc, problem, crashed, correlation = self._resolve(scope, exc)
+        if self.options.on_problem is not None:
+            await self._notify(WebSocket(scope, receive, send), problem)
+        code = 1011 if problem.status >= 500 else 1008
+        if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
+            status, headers, body = self._render(scope, exc, problem, crashed, JSON, correlation)
+            start = {"type": "websocket.http.response.start", "status": status}
+            await send({**start, "headers": list(headers)})
+            await send({"type": "websocket.http.response.body", "body": body})
+        elif state == HANDSHAKE:
+            await send({"type": "websocket.close", "code": code})
+        elif state == OPEN:
+            title = (problem.title or "").encode("utf-8")
+            reason = title[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+        reraise = self._after(exc, crashed)
+        if reraise is not None:
+            raise reraise
+
+    def log_late(self, scope: Scope, exc: BaseException) -> None:
+        """Log an exception that came after the response started (it will be re-raised).
+
+        Usually the server then closes the connection; but if middleware held the
+        start back (GZipMiddleware does), a layer further out still answers it.
+        """
+        if not getattr(exc, _LOGGED, False):
+            method, path = _where(scope)
+            logger.error(
+                "Exception after the response started on %s %s", method, path, exc_info=exc
+            )
+            _mark_logged(exc)
+
+    # The steps, in order.
+
+    def _prepared(self, exc: Exception, form: str) -> tuple[Answer | None, tuple[Any, ...] | None]:
+        """Step 1: an answer ready for ``exc``, if any, and else the key to keep the
+        answer under, if it can be reused.
+
+        Only HTTPExceptions have them: those that are not errors (204, 304) get their
+        status without a body, and the answer to a 4xx translated the built-in way,
+        with text detail, that nobody asked to log or be told of, is decided by its
+        status, detail, headers and form alone.
+        """
+        if not isinstance(exc, HTTPException):
+            return None, None
+        code = exc.status_code
+        if not 400 <= code <= 599:
+            return (code, encode_headers(exc.headers, strict=False), b""), None
+        options = self.options
+        if (
+            code >= 500
+            or type(exc.detail) is not str
+            or options.instance
+            or options.on_problem is not None
+            or self.translations.rule(type(exc)) is not from_http_exception
+            or logger.isEnabledFor(_DEBUG)
+        ):
+            return None, None
+        headers = exc.headers
+        key = (code, exc.detail, form, *(headers.items() if headers else ()))
+        try:
+            return self._ready.get(key), key
+        except TypeError:  # an unhashable header value: answered afresh
+            return None, None
+
+    def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
+        """Steps 2 and 3: the exception that decides, its problem, whether it was a
+        crash, and the correlation id of a server error (when that option is on)."""
+        exc, problem, crashed, others = self.translations.decide(exc)
+        if problem is not exc:
+            # So that on_problem (and a debugger) can reach what happened.
+            problem.__cause__ = exc
+        correlation = None
+        if crashed or problem.status >= 500:
+            if self.options.correlation_id:
+                correlation = correlation_id(scope)
+            self._record(scope, exc, problem, crashed, others, correlation)
+        elif logger.isEnabledFor(_DEBUG):
+            # 4xx problems are the app working as intended: logged at DEBUG level only.
+            self._record(scope, exc, problem, crashed, others, None)
+        return exc, problem, crashed, correlation
+
+    def _record(
+        self,
+        scope: Scope,
+        exc: Exception,
+        problem: Problem,
+        crashed: bool,
+        others: list[Resolved],
+        correlation: str | None,
+    ) -> None:
+        """Step 3: report a server error, then log it; each exception once."""
+        if getattr(exc, _LOGGED, False) is True:
+            return  # logged by an inner layer, which could not answer it
+        if crashed or problem.status >= 500:
+            # Before the log record: trackers that also read the log (Sentry) then
+            # keep this report, which says what happened, not the record.
+            report(exc, problem, crashed)
+        _log("Problem", scope, exc, problem, crashed, correlation)
+        for member, member_problem, member_crashed in others:
+            _log("Also raised with it", scope, member, member_problem, member_crashed, None)
+
+    async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
+        """Step 4: call ``on_problem``."""
+        on_problem = self.options.on_problem
+        assert on_problem is not None
+        try:
+            result = on_problem(conn, problem)
+            if inspect.isawaitable(result):
+                await result
+        except Exception:
+            # A broken metrics hook must not cost the client its error response.
+            logger.exception("on_problem callback raised; the problem is sent anyway")
+
+    def _render(
+        self,
+        scope: Scope,
+        exc: Exception,
+        problem: Problem,
+        crashed: bool,
+        form: str,
+        correlation: str | None,
+    ) -> Answer:
+        """Step 5: the problem with this app's options, as status, headers and body."""
+        options = self.options
+        extra: dict[str, Any] | None = None
+        if correlation is not None or (crashed and options.debug):
+            extra = {} if correlation is None else {"correlation_id": correlation}
+            if crashed and options.debug:
+                extra.update(_debug_members(exc))
+        type_base = options.type_base
+        return render(
+            problem,
+            instance_of(scope) if options.instance else None,
+            extra,
+            form,
+            None
+            if type_base is None or problem.type != "about:blank"
+            else type_base + type_slug(problem.status),
+            options.negotiate,
+        )
+
+    def _after(self, exc: Exception, crashed: bool) -> Exception | None:
+        """Step 6's end: the exception to re-raise once the answer is out, if any."""
+        if crashed and self.options.reraise:
+            _mark_logged(exc)
+            return exc
+        if isinstance(exc, Problem):
+            # Reused exception instances would accumulate tracebacks across requests.
+            exc.__traceback__ = None
+        return None
+
+    def _failed(self, scope: Scope, failure: Exception) -> Answer:
+        # The error path must not fail itself (a problem whose extension can't be
+        # rendered): the client still gets a valid 500 problem, and we a log line.
+        method, path = _where(scope)
+        logger.error(
+            "Answering an exception on %s %s failed; sent a 500 problem instead",
+            method,
+            path,
+            exc_info=failure,
+        )
+        _mark_logged(failure)
+        return _LAST_RESORT
+
+
+# The answer when building one failed: made at import, so it can't fail then.
+_LAST_RESORT: Answer = render(InternalServerError())
+
+
+def _mark_logged(exc: BaseException) -> None:
+    try:
+        setattr(exc, _LOGGED, True)
+    except (AttributeError, TypeError):  # pragma: no cover - exceptions without __dict__
+        pass
+
+
+def _log(
+    what: str,
+    scope: Scope,
+    exc: BaseException,
+    problem: Problem,
+    crashed: bool,
+    correlation: str | None,
+) -> None:
+    method, path = _where(scope)
+    # The correlation id goes on the record (for structured handlers) and, so that
+    # plain text logs can be searched for it, into the message.
+    tail = "" if correlation is None else f" [correlation_id={correlation}]"
+    extra = None if correlation is None else {"correlation_id": correlation}
+    name, status = type(problem).__name__, problem.status
+    if crashed:
+        logger.error(
+            "%s: unhandled exception on %s %s%s", what, method, path, tail,
+            exc_info=exc, extra=extra,
+        )  # fmt: skip
+    elif status >= 500:
+        logger.error(
+            "%s: %s (%d) on %s %s%s", what, name, status, method, path, tail,
+            exc_info=exc, extra=extra,
+        )  # fmt: skip
+    else:
+        logger.debug("%s: %s (%d) on %s %s", what, name, status, method, path)
+
+
+# An X-Request-ID is only taken as a correlation id when it looks like one (a UUID,
+# a trace id, nginx's $request_id): it comes from the client, and goes into the
+# problem and the log.
+_REQUEST_ID = re.compile(rb"[0-9A-Fa-f-]{16,64}")
+
+
+def correlation_id(scope: Scope) -> str:
+    """The id that ties a 5xx to its log record: the trace's (OpenTelemetry), else the
+    request's X-Request-ID, else a new one."""
+    found = trace_id()
+    if found is not None:
+        return found
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
+            return bytes(value).decode("ascii")
+    return uuid.uuid4().hex
+
+
+def printable(text: str) -> str:
+    """``text`` with control and other invisible characters escaped (``\\x0a``): what
+    the client sent must not start a line of its own in a log, or drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
+def _where(scope: Scope) -> tuple[str, str]:
+    # Method and path only: query strings and headers may carry secrets.
+    method = scope.get("method") or ("WEBSOCKET" if scope.get("type") == "websocket" else "-")
+    return printable(method), printable(scope.get("path", "-"))
+
+
+# Characters a path keeps as they are: RFC 3986's pchar and "/", and "%" for the
+# escapes the client already made.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def instance_of(scope: Scope) -> str:
+    """The request's path as the client sent it, a URI reference: percent-encoded, and
+    without the query (which may carry secrets)."""
+    raw = scope.get("raw_path")
+    if raw:
+        return quote_from_bytes(bytes(raw).partition(b"?")[0], safe=_PATH_SAFE)
+    return quote(scope.get("path", ""), safe=_PATH_SAFE)
+
+
+def _debug_members(exc: BaseException) -> dict[str, Any]:
+    return {
+        "debug": {
+            "exception": f"{type(exc).__module__}.{type(exc).__qualname__}",
+            "message": str(exc),
+            "traceback": traceback.format_exception(type(exc), exc, exc.__traceback__),
+        }
+    }

@@ -1,0 +1,48 @@
+"""The options of one app's error path: defined once, here.
+
+``install()`` and ``ProblemMiddleware`` spell them out in their signatures, so that
+IDEs and type checkers show each; a test keeps those signatures in step with
+``Options``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from ._problem import Problem
+from ._translate import MappingTarget
+
+OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """How an app answers its errors (the README's "Options" lists what each does)."""
+
+    #: A 500 problem carries the exception and its traceback (never in production).
+    debug: bool = False
+    #: Foreign exception classes -> a Problem class or a callable ``exc -> Problem``.
+    mapping: Mapping[type[BaseException], MappingTarget] | None = None
+    #: Problems carry the request's path as ``instance``.
+    instance: bool = False
+    #: Called with the connection and the problem before each problem is sent.
+    on_problem: OnProblem | None = None
+    #: Re-raise a crash after its 500 problem is sent (for test clients).
+    reraise: bool = False
+    #: Let an upstream's 4xx detail through to the client (gateways).
+    pass_upstream_detail: bool = False
+    #: Answer in XML or HTML when the client asks for it.
+    negotiate: bool = True
+    #: Problems without a type of their own get ``type_base`` + their status's slug.
+    type_base: str | None = None
+    #: 5xx problems carry a ``correlation_id`` that is also on their log record.
+    correlation_id: bool = False
+
+    @classmethod
+    def among(cls, arguments: Mapping[str, Any]) -> Options:
+        """The options among a call's arguments: ``Options.among(locals())``."""
+        return cls(**{field.name: arguments[field.name] for field in dataclasses.fields(cls)})
