@@ -39,7 +39,7 @@ from ._problem import Problem
 from ._render import render
 from ._report import report, trace_id
 from ._status import type_slug
-from ._translate import Resolved, Translations, Translator, from_http_exception
+from ._translate import ITSELF, Resolved, Translations, Translator, from_http_exception
 
 logger = logging.getLogger("asgi_problems")
 _DEBUG = logging.DEBUG
@@ -81,7 +81,23 @@ class ErrorPath:
         reraise = None
         try:
             form = form_of(scope.get("headers", ())) if options.negotiate else JSON
-            answer, ready_key = self._prepared(exc, form)  # 1. reuse
+            answer = ready_key = None
+            # 1. A prepared answer: the one kept for an HTTPException, or a problem's
+            # own. A 4xx problem of the app's is its own translation, and when nobody
+            # is to hear of it (no on_problem, no DEBUG log) steps 2 to 4 do nothing:
+            # it goes straight to rendering, which keeps the bodies of plain problems.
+            if isinstance(exc, Problem):
+                if (
+                    exc.status < 500
+                    and options.on_problem is None
+                    and self.translations.rules.get(type(exc)) is ITSELF
+                    and exc.upstream is None
+                    and not logger.isEnabledFor(_DEBUG)
+                ):
+                    exc.__traceback__ = None  # reused instances would gather tracebacks
+                    answer = self._render(scope, exc, exc, False, form, None)
+            elif isinstance(exc, HTTPException):
+                answer, ready_key = self._prepared(exc, form)
             if answer is None:
                 exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
                 if options.on_problem is not None:
@@ -145,17 +161,17 @@ class ErrorPath:
 
     # The steps, in order.
 
-    def _prepared(self, exc: Exception, form: str) -> tuple[Answer | None, tuple[Any, ...] | None]:
+    def _prepared(
+        self, exc: HTTPException, form: str
+    ) -> tuple[Answer | None, tuple[Any, ...] | None]:
         """Step 1: an answer ready for ``exc``, if any, and else the key to keep the
         answer under, if it can be reused.
 
-        Only HTTPExceptions have them: those that are not errors (204, 304) get their
+        Only HTTPExceptions have them. Those that are not errors (204, 304) get their
         status without a body, and the answer to a 4xx translated the built-in way,
         with text detail, that nobody asked to log or be told of, is decided by its
         status, detail, headers and form alone.
         """
-        if not isinstance(exc, HTTPException):
-            return None, None
         code = exc.status_code
         if not 400 <= code <= 599:
             return (code, encode_headers(exc.headers, strict=False), b""), None

@@ -27,6 +27,7 @@ Translator = Callable[[Any], Problem]
 Resolved = tuple[Exception, Problem, bool]
 # The same, and what else a group held with it.
 Translated = tuple[Exception, Problem, bool, list[Resolved]]
+_NONE: list[Resolved] = []  # nothing else; never changed
 MappingTarget = type[Problem] | Callable[[Any], Problem]
 
 # A builtin from Python 3.11 on; 3.10 has the backport that anyio (and so
@@ -187,8 +188,9 @@ class Translations:
                 raise TypeError(f"mapping keys must be exception classes, not {key!r}")
             self._table[key] = _translator(target)
         self._httpx_loaded = False
-        # Exception class -> translator found along its MRO (None: a crash).
-        self._known: Memo[type[BaseException], Translator | None] = Memo(self._lookup)
+        # Exception class -> the translator found along its MRO (None: a crash). Use
+        # rule(); rules.get() is for a look-up that may miss (None: not looked up yet).
+        self.rules: Memo[type[BaseException], Translator | None] = Memo(self._lookup)
 
     def _from_upstream(self, exc: Problem) -> Problem:
         # A problem an upstream answered with, re-raised here (raise_for_problem).
@@ -208,7 +210,7 @@ class Translations:
             return self
         twin = copy.copy(self)
         twin._table = {**defaults, **self._table}
-        twin._known = Memo(twin._lookup)
+        twin.rules = Memo(twin._lookup)
         return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
@@ -224,9 +226,9 @@ class Translations:
 
     def rule(self, exc_type: type[BaseException]) -> Translator | None:
         """The translator of ``exc_type``: ITSELF for problems, None for crashes."""
-        translator = self._known.get(exc_type, _UNSEEN)
+        translator = self.rules.get(exc_type, _UNSEEN)
         if translator is _UNSEEN:
-            return self._known(exc_type)
+            return self.rules(exc_type)
         return translator  # type: ignore[return-value]
 
     def decide(self, exc: Exception) -> Translated:
@@ -236,10 +238,13 @@ class Translations:
         A group of one stands for its member; a group of several is answered with its
         most severe member (the first 5xx, else the first one).
         """
+        if self.rules.get(type(exc)) is ITSELF and exc.upstream is None:  # type: ignore[attr-defined]
+            return exc, exc, False, _NONE  # type: ignore[return-value] # a Problem: the usual case
         if isinstance(exc, Group):
             exc = unwrap(exc)
         if not isinstance(exc, Group):
-            return (exc, *self(exc), [])
+            problem, crashed = self(exc)
+            return exc, problem, crashed, _NONE
         results = [(member, *self(member)) for member in leaves(exc)]
         chosen = max(results, key=lambda result: result[1].status >= 500)
         others = [result for result in results if result[0] is not chosen[0]]
