@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
@@ -67,6 +67,19 @@ def client(app: Any, *, raise_app_exceptions: bool = False) -> httpx.AsyncClient
     """An AsyncClient that sends real requests into ``app`` over ASGI."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+# An upstream for the httpx tests: its URL carries a secret, which must never show.
+UPSTREAM = "http://billing.internal:9000/v1/accounts?token=s3cret"
+
+
+def mock(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.MockTransport:
+    """httpx's own in-memory transport, answering with ``handler``: a stand-in upstream."""
+    return httpx.MockTransport(handler)
+
+
+def upstream_404(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(404, json={"title": "Not Found", "detail": "no such account"})
 
 
 def free_port() -> int:

@@ -96,32 +96,6 @@ async def test_success_passes_messages_through_unchanged() -> None:
     assert all(a is b for a, b in zip(seen, sent, strict=True))
 
 
-async def test_exception_after_start_is_logged_once_and_reraised(
-    problem_logs: pytest.LogCaptureFixture,
-) -> None:
-    starts = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
-        raise RuntimeError("mid-stream")
-
-    async def counting(scope: Scope, receive: Receive, send: Send) -> None:
-        async def count(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                starts.append(message["status"])
-            await send(message)
-
-        await ProblemMiddleware(app)(scope, receive, count)
-
-    with pytest.raises(RuntimeError, match="mid-stream"):
-        async with client(counting, raise_app_exceptions=True) as c:
-            await c.get("/")
-    assert starts == [200]
-    errors = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
-    assert len(errors) == 1 and "after the response started" in errors[0].getMessage()
-
-
 async def test_head_gets_headers_but_no_body() -> None:
     app = ProblemMiddleware(raising(NotFound()))
     async with client(app) as c:

@@ -39,3 +39,19 @@ def test_importing_does_not_import_optional_extras() -> None:
     code = "import sys, asgi_problems; print(sorted(m for m in ('fastapi', 'httpx', 'pydantic') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_exported_names_say_where_to_import_them_from() -> None:
+    for name in asgi_problems.__all__:
+        value = getattr(asgi_problems, name)
+        if isinstance(value, type) or callable(value):
+            assert value.__module__ == "asgi_problems", name
+    assert repr(asgi_problems.NotFound) == "<class 'asgi_problems.NotFound'>"
+
+
+def test_problems_still_pickle_by_their_exported_name() -> None:
+    import pickle
+
+    problem = pickle.loads(pickle.dumps(asgi_problems.NotFound("gone", hint="x")))
+    assert type(problem) is asgi_problems.NotFound
+    assert (problem.detail, problem.extensions) == ("gone", {"hint": "x"})

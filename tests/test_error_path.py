@@ -1,6 +1,7 @@
-"""The usual 4xx errors are answered with reused responses: they must stay exact.
+"""The error path: its steps in order, and the answers it reuses.
 
-A reused response is keyed by everything that decides it. These tests change one
+The usual 4xx errors are answered with reused responses, which must stay exact: a
+reused response is keyed by everything that decides it. Those tests change one
 thing at a time between two requests and check that the second answer follows.
 """
 
@@ -148,3 +149,36 @@ async def test_more_distinct_answers_than_are_kept_are_each_right() -> None:
     async with client(app) as http:
         for index in range(SIZE + 50):
             assert_problem(await http.get(f"/n{index}"), 404, detail=f"n{index}")
+
+
+@pytest.mark.parametrize("error", [RuntimeError, lambda: Gone("gone")])
+async def test_the_steps_come_in_order(error: Any, problem_logs: pytest.LogCaptureFixture) -> None:
+    # Translate, record (the log), notify (on_problem), render, send.
+    events: list[str] = []
+
+    class Recorder(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            events.append("log")
+
+    def on_problem(conn: Any, problem: Any) -> None:
+        events.append(f"notify {problem.status}")
+
+    inner = make_app(lambda request: error(), on_problem=on_problem)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def noting_send(message: Any) -> None:
+            events.append(message["type"])
+            await send(message)
+
+        await inner(scope, receive, noting_send)
+
+    recorder = Recorder(logging.DEBUG)
+    logging.getLogger("asgi_problems").addHandler(recorder)
+    try:
+        async with client(app) as http:
+            response = await http.get("/a")
+    finally:
+        logging.getLogger("asgi_problems").removeHandler(recorder)
+    status = response.status_code
+    assert status in (410, 500)
+    assert events == ["log", f"notify {status}", "http.response.start", "http.response.body"]

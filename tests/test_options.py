@@ -1,0 +1,77 @@
+"""Options: defined once; install() and ProblemMiddleware spell out the same list."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from _support import assert_problem, client
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from asgi_problems import NotFound, ProblemMiddleware, install
+from asgi_problems._options import Options
+
+
+def keyword_options(function: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
+    parameters = inspect.signature(function).parameters.values()
+    return [(p.name, p.default, p.annotation) for p in parameters if p.kind is p.KEYWORD_ONLY]
+
+
+DEFINED = [(f.name, f.default, f.type) for f in dataclasses.fields(Options)]
+
+
+def test_install_takes_every_option_and_serve_types() -> None:
+    assert keyword_options(install) == [*DEFINED, ("serve_types", False, "bool")]
+
+
+def test_problem_middleware_takes_every_option() -> None:
+    assert keyword_options(ProblemMiddleware.__init__) == DEFINED
+
+
+def test_the_options_are_keyword_only_with_the_app_first() -> None:
+    for function in (install, ProblemMiddleware.__init__):
+        positional = [
+            p.name
+            for p in inspect.signature(function).parameters.values()
+            if p.kind is not p.KEYWORD_ONLY
+        ]
+        assert positional[-1] == "app"
+        with pytest.raises(TypeError):
+            function(*([None] * len(positional)), True)
+
+
+def test_options_are_frozen() -> None:
+    options = Options(debug=True)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        options.debug = False  # type: ignore[misc]
+
+
+async def raise_it(request: Request) -> Response:
+    raise NotFound("No such thing")
+
+
+@pytest.mark.parametrize("option", [f.name for f in dataclasses.fields(Options)])
+async def test_each_option_reaches_both_entrances(option: str) -> None:
+    # A value for the option that is not its default: both entrances must take it
+    # and still answer; instance=True shows on the wire.
+    values: dict[str, Any] = {
+        "debug": True, "mapping": {KeyError: NotFound}, "instance": True,
+        "on_problem": lambda conn, problem: None, "reraise": True,
+        "pass_upstream_detail": True, "negotiate": False,
+        "type_base": "https://api.example.com/problems/", "correlation_id": True,
+    }  # fmt: skip
+    app = Starlette(routes=[Route("/thing", raise_it)])
+    install(app, **{option: values[option]})
+    wrapped = ProblemMiddleware(
+        Starlette(routes=[Route("/thing", raise_it)]), **{option: values[option]}
+    )
+    for each in (app, wrapped):
+        async with client(each) as c:
+            body = assert_problem(await c.get("/thing"), NotFound, detail="No such thing")
+        assert ("instance" in body) is (option == "instance")
