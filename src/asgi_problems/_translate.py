@@ -14,11 +14,12 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
-from ._exceptions import BadGateway, BadRequest, InternalServerError
+from ._exceptions import BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._memo import Memo
 from ._problem import Problem, class_for_status, for_any_status
 from ._render import json_text
+from ._upstream import upstream_problem
 
 logger = logging.getLogger("asgi_problems")
 
@@ -124,36 +125,6 @@ def _clean(items: tuple[tuple[str, str], ...]) -> RawHeaders:
 _cleaned: Memo[tuple[tuple[str, str], ...], RawHeaders] = Memo(
     _clean, weight=lambda items, raw: sum(len(name) + len(value) for name, value in raw)
 )
-
-
-# Headers an answer of these statuses must carry (RFC 9110): the only ones of an
-# upstream's answer that a gateway passes on.
-_REQUIRED_HEADERS = {401: "www-authenticate", 405: "allow", 407: "proxy-authenticate"}
-
-
-def upstream_problem(
-    status: int,
-    detail: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    upstream: str | None = None,
-) -> Problem:
-    """Our answer to an upstream's error: a 5xx is our bad gateway, a 4xx keeps its
-    status (the client's request can't be served here either). Nothing of the
-    upstream's answer passes unless given here: ``detail`` (``pass_upstream_detail``),
-    the headers its status requires, and the upstream's name, if the user chose one.
-    """
-    named: dict[str, Any] = {"upstream": upstream} if upstream else {}
-    if status >= 500:
-        return BadGateway(detail, **named)
-    problem = for_any_status(status, detail)
-    problem.extensions = named
-    required = _REQUIRED_HEADERS.get(status)
-    value = None if required is None or headers is None else headers.get(required)
-    if required is not None and value is not None:
-        # Cleaned, not refused, as for any foreign header.
-        problem.headers = {required: value}
-        problem.raw_headers = encode_headers(problem.headers, strict=False)
-    return problem
 
 
 def _translator(target: MappingTarget) -> Translator:

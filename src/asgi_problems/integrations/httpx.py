@@ -12,7 +12,7 @@ import httpx
 
 from .._exceptions import BadGateway, GatewayTimeout
 from .._problem import Problem
-from .._translate import upstream_problem
+from .._upstream import upstream_problem
 from ..client import UPSTREAM_KEY
 
 
