@@ -195,6 +195,7 @@ class ErrorPath:
     def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
         """Steps 2 and 3: the exception that decides, its problem, whether it was a
         crash, and the correlation id of a server error (when that option is on)."""
+        caught = exc
         exc, problem, crashed, others = self.translations.decide(exc)
         if problem is not exc:
             # So that on_problem (and a debugger) can reach what happened.
@@ -203,23 +204,28 @@ class ErrorPath:
         if crashed or problem.status >= 500:
             if self.options.correlation_id:
                 correlation = correlation_id(scope)
-            self._record(scope, exc, problem, crashed, others, correlation)
+            self._record(scope, caught, exc, problem, crashed, others, correlation)
         elif logger.isEnabledFor(_DEBUG):
             # 4xx problems are the app working as intended: logged at DEBUG level only.
-            self._record(scope, exc, problem, crashed, others, None)
+            self._record(scope, caught, exc, problem, crashed, others, None)
         return exc, problem, crashed, correlation
 
     def _record(
         self,
         scope: Scope,
+        caught: Exception,
         exc: Exception,
         problem: Problem,
         crashed: bool,
         others: list[Resolved],
         correlation: str | None,
     ) -> None:
-        """Step 3: report a server error, then log it; each exception once."""
-        if getattr(exc, _LOGGED, False) is True:
+        """Step 3: report a server error, then log it; each exception once.
+
+        ``caught`` is what the entrance caught, ``exc`` what decides the answer: the
+        same, or the member of a group that was caught.
+        """
+        if getattr(caught, _LOGGED, False) is True or getattr(exc, _LOGGED, False) is True:
             return  # logged by an inner layer, which could not answer it
         if crashed or problem.status >= 500:
             # Before the log record: trackers that also read the log (Sentry) then
