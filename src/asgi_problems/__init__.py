@@ -1,5 +1,6 @@
 """asgi-problems: RFC 9457 problem details for every error of a Starlette or FastAPI app."""
 
+from ._error_path import ErrorPath
 from ._exceptions import (
     BadGateway,
     BadRequest,
@@ -45,6 +46,7 @@ from ._exceptions import (
 from ._install import install
 from ._middleware import ProblemMiddleware
 from ._openapi import problem_responses
+from ._options import Options
 from ._problem import Problem
 from ._status import STATUSES, StatusInfo
 
@@ -56,6 +58,7 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "ContentTooLarge",
+    "ErrorPath",
     "ExpectationFailed",
     "FailedDependency",
     "Forbidden",
@@ -75,6 +78,7 @@ __all__ = [
     "NotExtended",
     "NotFound",
     "NotImplementedProblem",
+    "Options",
     "PaymentRequired",
     "PreconditionFailed",
     "PreconditionRequired",

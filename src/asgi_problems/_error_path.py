@@ -76,7 +76,33 @@ class ErrorPath:
     async def answer(
         self, scope: Scope, send: Send, exc: Exception, conn: HTTPConnection | None = None
     ) -> None:
-        """Answer ``exc`` with a problem response: the whole path, in order."""
+        """Answer ``exc`` with a problem response over ASGI: the whole path, in order."""
+        (status, headers, body), reraise = await self._prepare(scope, exc, conn)
+        # 6. Headers as a list, as Starlette's responses send them: middleware such as
+        # BaseHTTPMiddleware adds to the one it is given.
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body}
+        )
+        if reraise is not None:
+            raise reraise
+
+    async def prepare(
+        self, scope: Scope, exc: Exception, conn: HTTPConnection | None = None
+    ) -> Answer:
+        """Steps 1 to 5 for ``exc``: its problem response as status, raw headers and
+        body, for a framework that sends responses its own way.
+
+        ``scope`` is the request's ASGI scope; ``conn`` is what ``on_problem`` gets
+        (a Starlette Request made from ``scope`` if not given). The body is the whole
+        body, also for HEAD. Nothing is re-raised: ``reraise`` is for ASGI apps.
+        """
+        answer, _ = await self._prepare(scope, exc, conn)
+        return answer
+
+    async def _prepare(
+        self, scope: Scope, exc: Exception, conn: HTTPConnection | None
+    ) -> tuple[Answer, Exception | None]:
         options = self.options
         reraise = None
         try:
@@ -108,15 +134,7 @@ class ErrorPath:
                 reraise = self._after(exc, crashed)
         except Exception as failure:
             answer = self._failed(scope, failure)
-        status, headers, body = answer
-        # 6. Headers as a list, as Starlette's responses send them: middleware such as
-        # BaseHTTPMiddleware adds to the one it is given.
-        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body}
-        )
-        if reraise is not None:
-            raise reraise
+        return answer, reraise
 
     async def answer_websocket(
         self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from starlette.applications import Starlette
 
 from ._error_path import ErrorPath
+from ._frameworks import integration_for
 from ._options import OnProblem, Options
 from ._starlette import wire
 from ._translate import MappingTarget
@@ -14,7 +16,7 @@ from ._type_pages import add_type_pages, folder_of
 
 
 def install(
-    app: Starlette,
+    app: Any,
     *,
     debug: bool = False,
     mapping: Mapping[type[BaseException], MappingTarget] | None = None,
@@ -27,18 +29,28 @@ def install(
     correlation_id: bool = False,
     serve_types: bool = False,
 ) -> None:
-    """Make every error of a Starlette or FastAPI ``app`` an RFC 9457 problem response.
+    """Make every error of ``app`` an RFC 9457 problem response: a Starlette, FastAPI,
+    Litestar or Quart app, or a ``falcon.asgi.App``.
 
     Call it once, before the app serves its first request. The options are those of
-    ``Options`` (docs/options.md says what each does), and ``serve_types``: serve a
-    documentation page for each problem type under the path of ``type_base``.
+    ``Options`` (docs/options.md says what each does), and ``serve_types`` (Starlette
+    and FastAPI only): serve a documentation page for each problem type under the path
+    of ``type_base``.
     """
-    if not isinstance(app, Starlette):
-        raise TypeError(
-            f"install() takes a Starlette or FastAPI application, not {type(app).__name__}; "
-            "wrap any other ASGI app in ProblemMiddleware(app) instead"
-        )
     options = Options.among(locals())
+    if not isinstance(app, Starlette):
+        integration = integration_for(app)
+        if integration is None:
+            raise TypeError(
+                f"install() takes a Starlette, FastAPI, Litestar or Quart app or a "
+                f"falcon.asgi.App, not {type(app).__name__}; for Django, add "
+                "'asgi_problems.integrations.django.ProblemMiddleware' to MIDDLEWARE; "
+                "wrap any other ASGI app in ProblemMiddleware(app)"
+            )
+        if serve_types:
+            raise ValueError("serve_types serves its pages from Starlette and FastAPI apps only")
+        integration.install(app, ErrorPath(options))
+        return
     if serve_types:
         folder_of(type_base)  # refuse a type_base without a folder before changing the app
     wire(app, ErrorPath(options))

@@ -69,34 +69,42 @@ def from_http_exception(exc: HTTPException) -> Problem:
     members (``status`` is the response's). Lists are written as JSON text, and
     other values with ``str()``: never as a Python repr.
     """
-    code = exc.status_code
     detail: Any = exc.detail
     members: dict[str, Any] = {}
     if isinstance(detail, Mapping):
         members = {str(name): value for name, value in detail.items()}
         members.pop("status", None)  # the response's status is the one that holds
         detail = members.pop("detail", None)
-    # Starlette fills an omitted detail with the reason phrase; ours says more.
-    if not detail or detail == http.client.responses.get(code):
-        detail = None
-    elif not isinstance(detail, str):
-        detail = _text(detail)
-    cls = class_for_status(code)
-    problem = cls(detail) if cls is not None else for_any_status(code, detail)
+    problem = foreign_problem(exc.status_code, detail, exc.headers)
     if members:
         for name in ("type", "title", "instance"):
             value = members.pop(name, None)
             if value is not None:
                 setattr(problem, name, _text(value))
         problem.extensions = members
-    if exc.headers:
+    return problem
+
+
+def foreign_problem(status: int, detail: Any, headers: Mapping[str, str] | None) -> Problem:
+    """A framework's HTTP error (Starlette's, Litestar's, werkzeug's, Falcon's, Django's)
+    as a problem: its status, its detail as text unless it only repeats the reason
+    phrase (frameworks fill an omitted detail with it; ours says more), its headers."""
+    if not 400 <= status <= 599:
+        return InternalServerError()  # an "error" of another status is a bug of the app's
+    if not detail or detail == http.client.responses.get(status):
+        detail = None
+    elif not isinstance(detail, str):
+        detail = _text(detail)
+    cls = class_for_status(status)
+    problem = cls(detail) if cls is not None else for_any_status(status, detail)
+    if headers:
         # Foreign headers are cleaned, not refused: refusing would turn a 401 into a crash.
         try:
-            items = tuple(exc.headers.items())
+            items = tuple(headers.items())
             problem.raw_headers = _cleaned.get(items) or _cleaned(items)
         except TypeError:  # an unhashable value; clean it uncached
-            problem.raw_headers = encode_headers(exc.headers, strict=False)
-        problem.headers = dict(exc.headers)
+            problem.raw_headers = encode_headers(headers, strict=False)
+        problem.headers = dict(headers)
     return problem
 
 

@@ -5,48 +5,36 @@ Imported by install() only for FastAPI apps, so the core never imports FastAPI.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from .._exceptions import UnprocessableContent
 from .._openapi import patch_openapi
 from .._problem import Problem
 from .._translate import Translator
-
-
-def json_pointer(location: Sequence[Any]) -> str:
-    """``("query", "limit")`` -> ``"#/query/limit"`` (RFC 6901 escaping of ``~`` and ``/``)."""
-    parts = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
-    return "#/" + "/".join(parts)
+from .._validation import INPUT_QUOTED, fields_problem, json_pointer
 
 
 def validation_problem(exc: RequestValidationError) -> Problem:
-    """A 422 problem with one ``errors`` entry per failing field.
-
-    The detail is a count ("2 fields failed validation."); the entries never echo
-    the submitted values, which may be passwords or tokens.
-    """
-    errors = [
-        {
-            "pointer": json_pointer(error.get("loc", ())),
-            "detail": _message(error),
-            "type": str(error.get("type", "")),
-        }
-        for error in exc.errors()
-    ]
-    count = len(errors)
-    noun = "field" if count == 1 else "fields"
-    return UnprocessableContent(f"{count} {noun} failed validation.", errors=errors)
+    """A 422 problem with one ``errors`` entry per failing field; the entries never
+    echo the submitted values, which may be passwords or tokens."""
+    return fields_problem(
+        [
+            {
+                "pointer": json_pointer(error.get("loc", ())),
+                "detail": _message(error),
+                "type": str(error.get("type", "")),
+            }
+            for error in exc.errors()
+        ]
+    )
 
 
 # Pydantic's messages are kept, except those that quote what was sent (a tagged
-# union's tag, a validator's f-string): those get this, and pydantic's type says more.
-INPUT_QUOTED = "The value sent here is not valid."
-
-
+# union's tag, a validator's f-string): those get INPUT_QUOTED, and pydantic's type
+# says more.
 def _message(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", ""))
     for leaf in _leaves(error.get("input"), 200):

@@ -1,0 +1,151 @@
+"""Django: every error of a Django app as a problem.
+
+Django apps are not objects that install() could take. Instead::
+
+    # settings.py
+    MIDDLEWARE = ["asgi_problems.integrations.django.ProblemMiddleware", ...]
+    ASGI_PROBLEMS = {"mapping": {...}, "instance": True}   # the options, if any
+
+    # urls.py (ROOT_URLCONF): the router's 404 and Django's other error answers
+    from asgi_problems.integrations.django import bad_request, not_found, permission_denied, server_error
+    handler400, handler403, handler404, handler500 = bad_request, permission_denied, not_found, server_error
+
+The middleware answers what views raise (Django calls ``process_exception`` for
+that) and turns the 405s of ``HttpResponseNotAllowed`` into problems. The four
+handlers answer what Django itself catches: the router's 404 (``Resolver404``),
+``PermissionDenied`` and ``SuspiciousOperation`` from other middleware, and crashes
+outside views (those Django logs itself, on ``django.request``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import Resolver404
+
+from .._error_path import ErrorPath
+from .._exceptions import BadRequest as BadRequestProblem
+from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
+from .._options import Options
+from .._problem import Problem
+from .._translate import Translator
+
+_error_path: ErrorPath | None = None
+
+
+def error_path() -> ErrorPath:
+    """The error path of this Django project, with the options of ``ASGI_PROBLEMS``."""
+    global _error_path
+    if _error_path is None:
+        options = Options(**getattr(settings, "ASGI_PROBLEMS", {}))
+        _error_path = ErrorPath(options).with_defaults(default_mapping())
+    return _error_path
+
+
+def default_mapping() -> dict[type[BaseException], Translator]:
+    return {
+        Http404: lambda exc: NotFound(_message(exc)),
+        # The router's: its message lists the URL patterns tried.
+        Resolver404: lambda exc: NotFound(),
+        PermissionDenied: lambda exc: Forbidden(_message(exc)),
+        # Their messages often quote the request (a bad Host header): not passed on.
+        SuspiciousOperation: lambda exc: BadRequestProblem(),
+        BadRequest: lambda exc: BadRequestProblem(),
+    }
+
+
+def _message(exc: BaseException) -> str | None:
+    return str(exc) or None
+
+
+class ProblemMiddleware:
+    """Django middleware that answers views' exceptions and 405s with problems."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self._async = iscoroutinefunction(get_response)
+        if self._async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._async:
+            return self._acall(request)
+        return self._rewritten(request, self.get_response(request))
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        response = await self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            return await _answer(request, MethodNotAllowed(allow=_allowed(response)))
+        return response
+
+    def _rewritten(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if isinstance(response, HttpResponseNotAllowed):
+            return _answer_sync(request, MethodNotAllowed(allow=_allowed(response)))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
+        # Django calls it synchronously, in async projects too (from a thread).
+        return _answer_sync(request, exception)
+
+
+def _allowed(response: HttpResponse) -> list[str]:
+    return [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+
+
+async def _answer(request: HttpRequest, exc: Exception) -> HttpResponse:
+    status, headers, body = await error_path().prepare(_scope_of(request), exc)
+    response = HttpResponse(body, status=status)
+    for name, value in headers:
+        response[name.decode("latin-1")] = value.decode("latin-1")
+    return response
+
+
+_answer_sync = async_to_sync(_answer)
+
+
+def _scope_of(request: HttpRequest) -> dict[str, Any]:
+    """The request's ASGI scope, or one made from a WSGI request's environ."""
+    scope = getattr(request, "scope", None)
+    if isinstance(scope, dict):
+        return scope
+    headers = [
+        (name.lower().encode("latin-1"), str(value).encode("latin-1", "replace"))
+        for name, value in request.headers.items()
+    ]
+    path = request.path
+    return {
+        "type": "http",
+        "method": request.method or "GET",
+        "path": path,
+        "raw_path": request.META.get("PATH_INFO", path).encode("latin-1", "replace"),
+        "headers": headers,
+    }
+
+
+# The handlers Django calls for what it catches itself (handler400 ... in urls.py).
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _answer_sync(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _answer_sync(request, exception)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _answer_sync(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # Django logged the crash already; the problem says only the documented words.
+    problem: Problem = InternalServerError()
+    return _answer_sync(request, problem)
