@@ -57,4 +57,5 @@ def http_problem(exc: falcon.HTTPError) -> Problem:
     the status line) and its headers (``Allow`` of the router's 405, ...)."""
     headers = exc.headers
     items = headers.items() if isinstance(headers, Mapping) else (headers or ())
-    return foreign_problem(exc.status_code, exc.description, dict(items))
+    # Falcon 3 has the status as a line ("404 Not Found") only; 4 as a number too.
+    return foreign_problem(falcon.http_status_to_code(exc.status), exc.description, dict(items))

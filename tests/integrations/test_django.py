@@ -1,0 +1,74 @@
+"""Django: the middleware and error handlers make every error of a Django app a problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django
+import httpx
+import pytest
+from _frameworks import check_the_five_kinds
+from _support import assert_problem, client, serve
+from django.conf import settings
+
+# Django (asgiref) runs on asyncio only: the trio pass of make test leaves these to asyncio.
+pytestmark = pytest.mark.asyncio
+
+MIDDLEWARE = [
+    "asgi_problems.integrations.django.ProblemMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+
+if not settings.configured:
+    settings.configure(
+        ROOT_URLCONF="django_urls",
+        DEBUG=False,
+        ALLOWED_HOSTS=["testserver", "127.0.0.1"],
+        MIDDLEWARE=MIDDLEWARE,
+        SECRET_KEY="only-for-tests",
+        ASGI_PROBLEMS={"instance": True},
+    )
+    django.setup()
+
+from django.core.asgi import get_asgi_application  # noqa: E402 - needs the settings
+
+
+def make_app() -> Any:
+    return get_asgi_application()
+
+
+async def test_every_kind_of_error_is_a_problem(problem_logs: pytest.LogCaptureFixture) -> None:
+    async with client(make_app()) as c:
+        await check_the_five_kinds(c, problem_logs, allow={"GET", "HEAD", "OPTIONS"})
+
+
+async def test_djangos_own_exceptions() -> None:
+    async with client(make_app()) as c:
+        denied = await c.get("/denied")
+        suspicious = await c.get("/suspicious")
+        wrong_host = await c.get("/ok", headers={"Host": "evil.example"})
+    assert_problem(denied, 403)
+    assert_problem(suspicious, 400)
+    assert "X-Evil" not in suspicious.text  # its message quotes the request
+    assert_problem(wrong_host, 400)  # raised by Django itself, answered by handler400
+    assert "evil.example" not in wrong_host.text
+
+
+async def test_the_options_come_from_settings() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/native")
+    assert_problem(response, 404, instance="/native")
+
+
+async def test_success_is_untouched() -> None:
+    async with client(make_app()) as c:
+        response = await c.get("/ok")
+    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert response.headers["content-type"] == "application/json"
+
+
+async def test_under_uvicorn() -> None:
+    with serve(make_app()) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
+            response = await c.get("/native")
+    assert_problem(response, 404, detail="No user 42")

@@ -1,0 +1,83 @@
+"""Falcon: install(app) makes every error of a falcon.asgi.App a problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+import falcon.asgi
+import httpx
+import pytest
+from _frameworks import (
+    OPTIONS,
+    SECRET,
+    OutOfStock,
+    check_success_is_untouched,
+    check_the_five_kinds,
+    check_the_options,
+    problem,
+)
+from _support import assert_problem, client, serve
+
+from asgi_problems import install
+
+# Falcon's ASGI app runs on asyncio only: the trio pass of make test leaves these to asyncio.
+pytestmark = pytest.mark.asyncio
+
+
+class Ok:
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        resp.media = {"ok": True}
+
+
+class Raises:
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        raise self.make()
+
+
+def make_app(installed: bool = True, **options: Any) -> falcon.asgi.App[Any, Any]:
+    app = falcon.asgi.App()
+    app.add_route("/ok", Ok())
+    routes = {
+        "/problem": problem,
+        "/native": lambda: falcon.HTTPNotFound(description="No user 42"),
+        "/auth": lambda: falcon.HTTPUnauthorized(challenges=["Bearer"]),
+        "/busy": lambda: falcon.HTTPServiceUnavailable(retry_after=30),
+        "/crash": lambda: KeyError(SECRET),
+        "/mapped": OutOfStock,
+    }
+    for path, make in routes.items():
+        app.add_route(path, Raises(make))
+    if installed:
+        install(app, **options)
+    return app
+
+
+async def test_every_kind_of_error_is_a_problem(problem_logs: pytest.LogCaptureFixture) -> None:
+    async with client(make_app()) as c:
+        await check_the_five_kinds(c, problem_logs, allow={"GET"})
+        busy = await c.get("/busy")
+    assert_problem(busy, 503)
+    assert busy.headers["retry-after"] == "30"
+
+
+async def test_the_options_behave_as_on_starlette() -> None:
+    seen: list[Any] = []
+    app = make_app(on_problem=lambda conn, p: seen.append(p), **OPTIONS)
+    async with client(app) as c:
+        await check_the_options(c, seen)
+
+
+async def test_success_is_untouched() -> None:
+    async with client(make_app(installed=False)) as bare, client(make_app()) as ours:
+        await check_success_is_untouched(bare, ours)
+
+
+async def test_under_uvicorn() -> None:
+    with serve(make_app()) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
+            response = await c.get("/native")
+    assert_problem(response, 404, detail="No user 42")
