@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import asgi_problems
-from asgi_problems import NotFound, install
+from asgi_problems import NotFound, ProblemMiddleware, install
 
 ASGIApp = Callable[..., Any]
 
@@ -308,6 +308,14 @@ async def main(quick: bool) -> None:
     }
     for scenario, setup in ours_500.items():
         drivers[f"{scenario}|asgi-problems"] = Driver(apps["asgi-problems"], "GET", "/crash", setup)
+    # The success path through ProblemMiddleware, with status pages off and on.
+    success = "200 JSON (success path)"
+    middleware = {
+        "middleware": ProblemMiddleware(bare_app()),
+        "mw+status_pages": ProblemMiddleware(bare_app(), status_pages="all"),
+    }
+    for name, app in middleware.items():
+        drivers[f"{success}|{name}"] = Driver(app, "GET", "/ok", logging_to(null))
     timed = await measure(drivers, sample_ms, rounds)
     results = {tuple(key.split("|")): fastest for key, (fastest, _, _) in timed.items()}
     medians = {tuple(key.split("|")): median for key, (_, median, _) in timed.items()}
@@ -361,6 +369,8 @@ async def main(quick: bool) -> None:
         ("NotFound() vs hand-written", nf / hand["raised NotFound()"], 1 / 1.3),
         ("custom NotFound vs NotFound()", ours["raised NotFound(detail, 2 ext.)"] / nf, 1.2),
         ("custom NotFound vs hand-written", ours["raised NotFound(detail, 2 ext.)"] / hand["raised NotFound(detail, 2 ext.)"], 0.8),
+        ("ProblemMiddleware vs bare (success path)", results[success, "middleware"] / bare[success], "its layer and install()'s"),
+        ("status_pages on vs off (success path)", results[success, "mw+status_pages"] / results[success, "middleware"], 1.05),
         ("router 404 vs NotFound()", ours["router 404 (no route)"] / nf, 1.0),
         ("router 405 vs NotFound()", ours["router 405"] / nf, 1.0),
         ("500 without logging vs NotFound()", ours["unhandled 500, logging off"] / nf, 1.2),

@@ -30,8 +30,13 @@ def test_install_takes_every_option_and_serve_types() -> None:
     assert keyword_options(install) == [*DEFINED, ("serve_types", False, "bool")]
 
 
-def test_problem_middleware_takes_every_option() -> None:
-    assert keyword_options(ProblemMiddleware.__init__) == DEFINED
+def test_problem_middleware_takes_every_option_and_those_of_status_pages() -> None:
+    assert keyword_options(ProblemMiddleware.__init__) == [
+        *DEFINED,
+        ("status_pages", None, "StatusPagesMode | None"),
+        ("leave_html_to_browsers", False, "bool"),
+        ("status_pages_limit", 65536, "int"),
+    ]
 
 
 def test_the_options_are_keyword_only_with_the_app_first() -> None:

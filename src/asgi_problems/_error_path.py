@@ -35,7 +35,7 @@ from ._headers import RawHeaders, encode_headers
 from ._memo import Memo
 from ._negotiate import JSON, form_of
 from ._options import Options
-from ._problem import Problem
+from ._problem import Problem, for_any_status
 from ._render import render
 from ._report import report, trace_id
 from ._status import type_slug
@@ -99,6 +99,16 @@ class ErrorPath:
         """
         answer, _ = await self._prepare(scope, exc, conn)
         return answer
+
+    async def answer_status(self, scope: Scope, status: int) -> Answer:
+        """The problem for an error response the app sent without one (a status page):
+        the documented description of ``status``. Nothing was raised, so there is
+        nothing to record; ``on_problem`` is told, as of every problem."""
+        problem = for_any_status(status)
+        if self.options.on_problem is not None:
+            await self._notify(Request(scope), problem)
+        form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
+        return self._render(scope, problem, problem, False, form, None)
 
     async def _prepare(
         self, scope: Scope, exc: Exception, conn: HTTPConnection | None

@@ -11,6 +11,7 @@ from ._entrances import ErrorLayer
 from ._error_path import ErrorPath
 from ._options import OnProblem, Options
 from ._starlette import adopt
+from ._status_pages import StatusPages, StatusPagesMode
 from ._translate import MappingTarget
 
 
@@ -22,6 +23,12 @@ class ProblemMiddleware(ErrorLayer):
     be sent: the exception is logged once and re-raised so the server closes the
     connection. Wrapping a Starlette or FastAPI app also installs into it, as
     ``install()`` does, so that its own error handling answers with problems too.
+
+    Besides the options of ``install()``: ``status_pages`` ("empty" or "all", off by
+    default) rewrites error responses the app sends without a problem (see
+    _status_pages.py); ``leave_html_to_browsers`` leaves HTML error pages to clients
+    that prefer HTML; ``status_pages_limit`` bounds how much of a replaced body is
+    taken in before the app is stopped.
     """
 
     def __init__(
@@ -37,8 +44,19 @@ class ProblemMiddleware(ErrorLayer):
         negotiate: bool = True,
         type_base: str | None = None,
         correlation_id: bool = False,
+        status_pages: StatusPagesMode | None = None,
+        leave_html_to_browsers: bool = False,
+        status_pages_limit: int = 65536,
     ) -> None:
         error_path = ErrorPath(Options.among(locals()))
-        super().__init__(app, error_path)
         if isinstance(app, Starlette):
             adopt(app, error_path)
+        if status_pages is not None:
+            app = StatusPages(
+                app,
+                error_path,
+                status_pages,
+                html_for_browsers=leave_html_to_browsers,
+                limit=status_pages_limit,
+            )
+        super().__init__(app, error_path)

@@ -1,0 +1,158 @@
+"""Status pages: error responses that an app sends without a problem, rewritten into one.
+
+For apps whose framework answers errors its own way before any exception reaches
+us (``ProblemMiddleware(app, status_pages=...)``). The decision is made at
+``http.response.start``: successes, redirects and problems pass on unbuffered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Literal
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ._error_path import ErrorPath
+from ._negotiate import HTML, form_of
+
+StatusPagesMode = Literal["empty", "all"]
+
+# Headers that describe the body, which the problem replaces: dropped.
+_BODY_HEADERS = frozenset(
+    {b"content-type", b"content-length", b"content-encoding", b"transfer-encoding"}
+)
+# How many empty body messages an "empty" check waits through before it gives up and
+# passes the response on as it is.
+_MAX_EMPTY_MESSAGES = 64
+
+
+class _Replaced(Exception):
+    """Raised into an app that goes on sending an error body we replaced."""
+
+
+class StatusPages:
+    """ASGI middleware: error responses (4xx/5xx) that are not problems become one.
+
+    ``mode`` "empty" rewrites only those with an empty body (a bare 405, a 404 of a
+    router that writes nothing); "all" rewrites every one. With ``html_for_browsers``,
+    an HTML error page sent to a client that prefers HTML (a browser) is left alone.
+    The status and every header are kept, except those that describe the body;
+    ``Vary`` gains ``Accept``. Of a replaced body, at most ``limit`` bytes are taken
+    in; an app that sends more is stopped.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        error_path: ErrorPath,
+        mode: StatusPagesMode,
+        *,
+        html_for_browsers: bool = False,
+        limit: int = 65536,
+    ) -> None:
+        if mode not in ("empty", "all"):
+            raise ValueError(f"status_pages must be 'empty', 'all' or None, not {mode!r}")
+        self.app = app
+        self.error_path = error_path
+        self.mode = mode
+        self.html_for_browsers = html_for_browsers
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        passing = replaced = False
+        held: Message | None = None
+        taken = empty_messages = 0
+
+        # Not a coroutine function: once the response passes (every success does, at
+        # its start), each message costs one call that hands back send's awaitable.
+        def rewriting_send(message: Message) -> Awaitable[None]:
+            nonlocal passing
+            if passing:
+                return send(message)
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                passing = True
+                return send(message)
+            return deciding_send(message)
+
+        async def deciding_send(message: Message) -> None:
+            nonlocal passing, replaced, held, taken, empty_messages
+            if replaced:
+                taken += len(message.get("body", b""))
+                if taken > self.limit:
+                    raise _Replaced()
+            elif message["type"] == "http.response.start":
+                verdict = self._verdict(scope, message)
+                if verdict == "pass":
+                    passing = True
+                    await send(message)
+                elif verdict == "replace":
+                    replaced = True
+                    await _send_problem(self.error_path, scope, send, message)
+                else:
+                    held = message
+            elif held is not None and message["type"] == "http.response.body":
+                if message.get("body") or empty_messages >= _MAX_EMPTY_MESSAGES:
+                    passing = True
+                    await send(held)
+                    await send(message)
+                elif not message.get("more_body", False):
+                    replaced = True
+                    await _send_problem(self.error_path, scope, send, held)
+                else:
+                    empty_messages += 1
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, rewriting_send)
+        except _Replaced:
+            if not replaced:  # pragma: no cover - only we raise it, and only then
+                raise
+        if held is not None and not (passing or replaced):
+            # The app ended without a body message: an empty body.
+            await _send_problem(self.error_path, scope, send, held)
+
+    def _verdict(self, scope: Scope, start: Message) -> str:
+        """ "pass", "replace", or "hold" (until the body shows whether it is empty)."""
+        if start["status"] < 400:
+            return "pass"
+        headers = {bytes(name).lower(): value for name, value in start.get("headers", ())}
+        media_type = bytes(headers.get(b"content-type", b"")).split(b";")[0].strip().lower()
+        if media_type.endswith((b"/problem+json", b"/problem+xml")):
+            return "pass"
+        if (
+            self.html_for_browsers
+            and media_type == b"text/html"
+            and form_of(scope.get("headers", ())) == HTML
+        ):
+            return "pass"
+        if self.mode == "all":
+            return "replace"
+        length = headers.get(b"content-length")
+        if length is not None:
+            return "replace" if length.strip() == b"0" else "pass"
+        if scope.get("method") == "HEAD":
+            return "replace"  # no body will come to tell
+        return "hold"
+
+
+async def _send_problem(error_path: ErrorPath, scope: Scope, send: Send, start: Message) -> None:
+    status, ours, body = await error_path.answer_status(scope, start["status"])
+    vary = [value for name, value in ours if name == b"vary"]
+    theirs = [(bytes(name).lower(), value) for name, value in start.get("headers", ())]
+    headers = [(n, v) for n, v in theirs if n not in _BODY_HEADERS and n != b"vary"]
+    their_vary = [value for name, value in theirs if name == b"vary"]
+    if their_vary or vary:
+        names = [
+            part.strip() for value in [*their_vary, *vary] for part in bytes(value).split(b",")
+        ]
+        merged = list(dict.fromkeys(name for name in names if name))
+        headers.append((b"vary", b", ".join(merged)))
+    headers += [(name, value) for name, value in ours if name != b"vary"]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send(
+        {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body}
+    )

@@ -1,0 +1,171 @@
+"""ProblemMiddleware(app, status_pages=...): error responses sent without a problem
+become one; everything else passes as it is."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from _support import NOT_FOUND_DETAIL, assert_problem, client
+from starlette.types import Receive, Scope, Send
+
+from asgi_problems import STATUSES, ProblemMiddleware
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def responding(
+    status: int,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+    chunks: Iterable[bytes] = (b"",),
+) -> Any:
+    """A plain ASGI app that answers every request with this status, headers and body."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+        parts = list(chunks)
+        for index, chunk in enumerate(parts):
+            more = index < len(parts) - 1
+            await send({"type": "http.response.body", "body": chunk, "more_body": more})
+
+    return app
+
+
+TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
+HTML = [(b"content-type", b"text/html; charset=utf-8")]
+
+
+async def test_off_by_default() -> None:
+    async with client(ProblemMiddleware(responding(404, TEXT, [b"nope"]))) as c:
+        response = await c.get("/")
+    assert (response.status_code, response.text) == (404, "nope")
+
+
+@pytest.mark.parametrize("mode", ["empty", "all"])
+async def test_an_empty_error_becomes_a_problem_keeping_status_and_headers(mode: str) -> None:
+    headers = [
+        (b"allow", b"GET, HEAD"),
+        (b"set-cookie", b"seen=1"),
+        (b"access-control-allow-origin", b"https://web.example"),
+        (b"vary", b"Origin"),
+        (b"content-length", b"0"),
+    ]
+    app = ProblemMiddleware(responding(405, headers), status_pages=mode)  # type: ignore[arg-type]
+    async with client(app) as c:
+        response = await c.post("/")
+        head = await c.head("/")
+    assert_problem(response, 405, detail=STATUSES[405].description)
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["set-cookie"] == "seen=1"
+    assert response.headers["access-control-allow-origin"] == "https://web.example"
+    assert response.headers["vary"] == "Origin, Accept"
+    assert head.status_code == 405 and head.content == b""
+    assert head.headers["content-length"] == response.headers["content-length"]
+
+
+async def test_empty_mode_keeps_error_bodies_all_mode_replaces_them() -> None:
+    page = responding(404, TEXT, [b"Not here, ", b"sorry."])
+    async with client(ProblemMiddleware(page, status_pages="empty")) as c:
+        kept = await c.get("/")
+    async with client(ProblemMiddleware(page, status_pages="all")) as c:
+        replaced = await c.get("/")
+    assert (kept.status_code, kept.text) == (404, "Not here, sorry.")
+    assert kept.headers["content-type"].startswith("text/plain")
+    assert_problem(replaced, 404, detail=NOT_FOUND_DETAIL)
+    assert "sorry" not in replaced.text
+
+
+async def test_an_empty_body_in_pieces_is_still_empty() -> None:
+    app = ProblemMiddleware(responding(404, TEXT, [b"", b"", b""]), status_pages="empty")
+    async with client(app) as c:
+        assert_problem(await c.get("/"), 404)
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 301, 304])
+async def test_successes_and_redirects_pass_unchanged(status: int) -> None:
+    headers = [(b"location", b"/elsewhere"), *TEXT]
+    app = ProblemMiddleware(responding(status, headers, [b"a", b"b"]), status_pages="all")
+    async with client(app) as c:
+        response = await c.get("/", follow_redirects=False)
+    assert (response.status_code, response.content) == (status, b"ab")  # as the app sent it
+
+
+async def test_problems_pass_unchanged() -> None:
+    body = b'{"type":"about:blank","title":"Gone","status":410,"detail":"Mine."}'
+    headers = [(b"content-type", b"application/problem+json")]
+    app = ProblemMiddleware(responding(410, headers, [body]), status_pages="all")
+    async with client(app) as c:
+        response = await c.get("/")
+    assert response.content == body
+
+
+async def test_html_error_pages_can_be_left_to_browsers() -> None:
+    page = responding(404, HTML, [b"<h1>Lost</h1>"])
+    app = ProblemMiddleware(page, status_pages="all", leave_html_to_browsers=True)
+    async with client(app) as c:
+        browser = await c.get("/", headers={"Accept": BROWSER})
+        api = await c.get("/", headers={"Accept": "application/json"})
+    assert browser.text == "<h1>Lost</h1>"
+    assert_problem(api, 404)
+
+
+async def test_an_endless_error_stream_does_not_hang_the_client() -> None:
+    sent = 0
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal sent
+        await send({"type": "http.response.start", "status": 500, "headers": TEXT})
+        while True:  # ends only when its send raises
+            await send({"type": "http.response.body", "body": b"x" * 1024, "more_body": True})
+            sent += 1
+
+    app = ProblemMiddleware(endless, status_pages="all", status_pages_limit=10 * 1024)
+    async with client(app) as c:
+        response = await c.get("/")
+    assert_problem(response, 500)
+    assert sent == 10  # stopped right after the limit
+
+
+async def test_a_rewritten_page_is_not_logged_as_a_crash(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    seen: list[int] = []
+    app = ProblemMiddleware(
+        responding(503, TEXT, [b"down"]),
+        status_pages="all",
+        on_problem=lambda conn, problem: seen.append(problem.status),
+    )
+    async with client(app) as c:
+        assert_problem(await c.get("/"), 503)
+    assert seen == [503]
+    assert not [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+
+
+def test_a_bad_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="'some'"):
+        ProblemMiddleware(responding(404), status_pages="some")  # type: ignore[arg-type]
+
+
+@pytest.mark.asyncio  # Falcon's ASGI app runs on asyncio only
+async def test_a_framework_we_do_not_ship_gets_problems_from_its_status_pages() -> None:
+    # Falcon stands in for any framework without an integration: its own JSON errors
+    # ({"title": "404 Not Found"}) become problems, its successes pass.
+    import falcon
+    import falcon.asgi
+
+    class Ok:
+        async def on_get(self, req: Any, resp: Any) -> None:
+            resp.media = {"ok": True}
+
+    inner = falcon.asgi.App()
+    inner.add_route("/ok", Ok())
+    async with client(ProblemMiddleware(inner, status_pages="all")) as c:
+        ok = await c.get("/ok")
+        missing = await c.get("/nowhere")
+        wrong = await c.post("/ok")
+    assert ok.json() == {"ok": True}
+    assert_problem(missing, 404, detail=NOT_FOUND_DETAIL)
+    assert_problem(wrong, 405)
+    assert "GET" in wrong.headers["allow"]
