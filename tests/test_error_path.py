@@ -182,3 +182,45 @@ async def test_the_steps_come_in_order(error: Any, problem_logs: pytest.LogCaptu
     status = response.status_code
     assert status in (410, 500)
     assert events == ["log", f"notify {status}", "http.response.start", "http.response.body"]
+
+
+async def test_prepare_is_the_building_block_for_other_frameworks(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    # A "framework" of its own: it catches what its handler raises and sends the
+    # answer that ErrorPath.prepare() gives, its own way.
+    from asgi_problems import ErrorPath, Options
+
+    seen: list[int] = []
+    errors = ErrorPath(
+        Options(
+            instance=True, mapping={KeyError: Gone}, on_problem=lambda c, p: seen.append(p.status)
+        )
+    )
+
+    async def handler(path: str) -> bytes:
+        if path == "/missing":
+            raise NotFound("No such page.")
+        if path == "/mapped":
+            raise KeyError("k")
+        raise RuntimeError("secret state")
+
+    async def framework(scope: Any, receive: Any, send: Any) -> None:
+        try:
+            body = await handler(scope["path"])
+        except Exception as exc:
+            status, headers, body = await errors.prepare(scope, exc)
+            await send({"type": "http.response.start", "status": status, "headers": list(headers)})
+            await send({"type": "http.response.body", "body": body})
+
+    async with client(framework) as http:
+        missing = await http.get("/missing")
+        mapped = await http.get("/mapped")
+        crashed = await http.get("/crash")
+    assert_problem(missing, NotFound, detail="No such page.", instance="/missing")
+    assert_problem(mapped, Gone)
+    assert_problem(crashed, 500)
+    assert "secret" not in crashed.text
+    assert seen == [404, 410, 500]
+    crashes = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+    assert len(crashes) == 1 and crashes[0].exc_info is not None
