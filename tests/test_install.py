@@ -301,3 +301,25 @@ async def test_success_path_sends_the_apps_own_messages() -> None:
         assert (await c.get("/ok")).json() == {"ok": True}
     assert len(outer_seen) == 2
     assert all(a is b for a, b in zip(inner_seen, outer_seen, strict=True))
+
+
+def test_an_app_of_no_supported_framework_is_told_what_to_do() -> None:
+    async def raw_asgi(scope: Any, receive: Any, send: Any) -> None:  # pragma: no cover
+        pass
+
+    with pytest.raises(TypeError) as refused:
+        install(raw_asgi)
+    message = str(refused.value)
+    assert "function" in message and "ProblemMiddleware(app)" in message
+    assert "asgi_problems.integrations.django.ProblemMiddleware" in message
+
+
+def test_serve_types_is_for_starlette_apps_only() -> None:
+    from litestar import Litestar
+
+    with pytest.raises(ValueError, match="Starlette"):
+        install(
+            Litestar([], logging_config=None),
+            type_base="https://api.example.com/problems/",
+            serve_types=True,
+        )
