@@ -47,6 +47,8 @@ async def test_off_by_default() -> None:
 async def test_an_empty_error_becomes_a_problem_keeping_status_and_headers(mode: str) -> None:
     headers = [
         (b"allow", b"GET, HEAD"),
+        (b"www-authenticate", b"Bearer"),
+        (b"retry-after", b"30"),
         (b"set-cookie", b"seen=1"),
         (b"access-control-allow-origin", b"https://web.example"),
         (b"vary", b"Origin"),
@@ -58,6 +60,8 @@ async def test_an_empty_error_becomes_a_problem_keeping_status_and_headers(mode:
         head = await c.head("/")
     assert_problem(response, 405, detail=STATUSES[405].description)
     assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["retry-after"] == "30"
     assert response.headers["set-cookie"] == "seen=1"
     assert response.headers["access-control-allow-origin"] == "https://web.example"
     assert response.headers["vary"] == "Origin, Accept"

@@ -77,7 +77,15 @@ class ErrorPath:
         self, scope: Scope, send: Send, exc: Exception, conn: HTTPConnection | None = None
     ) -> None:
         """Answer ``exc`` with a problem response over ASGI: the whole path, in order."""
-        (status, headers, body), reraise = await self._prepare(scope, exc, conn)
+        try:
+            form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
+            answer, ready_key = self._reused(scope, exc, form)  # 1.
+            reraise = None
+            if answer is None:
+                answer, reraise = await self._answered(scope, exc, conn, form, ready_key)
+        except Exception as failure:
+            answer, reraise = self._failed(scope, failure), None
+        status, headers, body = answer
         # 6. Headers as a list, as Starlette's responses send them: middleware such as
         # BaseHTTPMiddleware adds to the one it is given.
         await send({"type": "http.response.start", "status": status, "headers": list(headers)})
@@ -97,7 +105,13 @@ class ErrorPath:
         (a Starlette Request made from ``scope`` if not given). The body is the whole
         body, also for HEAD. Nothing is re-raised: ``reraise`` is for ASGI apps.
         """
-        answer, _ = await self._prepare(scope, exc, conn)
+        try:
+            form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
+            answer, ready_key = self._reused(scope, exc, form)
+            if answer is None:
+                answer, _ = await self._answered(scope, exc, conn, form, ready_key)
+        except Exception as failure:
+            answer = self._failed(scope, failure)
         return answer
 
     async def answer_status(self, scope: Scope, status: int) -> Answer:
@@ -109,42 +123,6 @@ class ErrorPath:
             await self._notify(Request(scope), problem)
         form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
         return self._render(scope, problem, problem, False, form, None)
-
-    async def _prepare(
-        self, scope: Scope, exc: Exception, conn: HTTPConnection | None
-    ) -> tuple[Answer, Exception | None]:
-        options = self.options
-        reraise = None
-        try:
-            form = form_of(scope.get("headers", ())) if options.negotiate else JSON
-            answer = ready_key = None
-            # 1. A prepared answer: the one kept for an HTTPException, or a problem's
-            # own. A 4xx problem of the app's is its own translation, and when nobody
-            # is to hear of it (no on_problem, no DEBUG log) steps 2 to 4 do nothing:
-            # it goes straight to rendering, which keeps the bodies of plain problems.
-            if isinstance(exc, Problem):
-                if (
-                    exc.status < 500
-                    and options.on_problem is None
-                    and self.translations.rules.get(type(exc)) is ITSELF
-                    and exc.upstream is None
-                    and not logger.isEnabledFor(_DEBUG)
-                ):
-                    exc.__traceback__ = None  # reused instances would gather tracebacks
-                    answer = self._render(scope, exc, exc, False, form, None)
-            elif isinstance(exc, HTTPException):
-                answer, ready_key = self._prepared(exc, form)
-            if answer is None:
-                exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
-                if options.on_problem is not None:
-                    await self._notify(conn or Request(scope), problem)  # 4.
-                answer = self._render(scope, exc, problem, crashed, form, correlation)  # 5.
-                if ready_key is not None and not crashed:
-                    self._ready.keep(ready_key, answer)
-                reraise = self._after(exc, crashed)
-        except Exception as failure:
-            answer = self._failed(scope, failure)
-        return answer, reraise
 
     async def answer_websocket(
         self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
@@ -189,13 +167,56 @@ class ErrorPath:
 
     # The steps, in order.
 
+    def _reused(
+        self, scope: Scope, exc: Exception, form: str
+    ) -> tuple[Answer | None, tuple[Any, ...] | None]:
+        """Step 1: a prepared answer, if one fits, and else the key to keep the answer
+        under, if it can be reused.
+
+        A 4xx problem of the app's is its own translation, and when nobody is to hear
+        of it (no on_problem, no DEBUG log) steps 2 to 4 do nothing: it goes straight
+        to rendering, which keeps the bodies of plain problems. HTTPExceptions have
+        answers of their own (see ``_prepared``).
+        """
+        if isinstance(exc, Problem):
+            if (
+                exc.status < 500
+                and self.options.on_problem is None
+                and self.translations.rules.get(type(exc)) is ITSELF
+                and exc.upstream is None
+                and not logger.isEnabledFor(_DEBUG)
+            ):
+                exc.__traceback__ = None  # reused instances would gather tracebacks
+                return self._render(scope, exc, exc, False, form, None), None
+            return None, None
+        if isinstance(exc, HTTPException):
+            return self._prepared(exc, form)
+        return None, None
+
+    async def _answered(
+        self,
+        scope: Scope,
+        exc: Exception,
+        conn: HTTPConnection | None,
+        form: str,
+        ready_key: tuple[Any, ...] | None,
+    ) -> tuple[Answer, Exception | None]:
+        """Steps 2 to 5, and the exception to re-raise once the answer is sent."""
+        exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
+        if self.options.on_problem is not None:
+            await self._notify(conn or Request(scope), problem)  # 4.
+        answer = self._render(scope, exc, problem, crashed, form, correlation)  # 5.
+        if ready_key is not None and not crashed:
+            self._ready.keep(ready_key, answer)
+        return answer, self._after(exc, crashed)
+
     def _prepared(
         self, exc: HTTPException, form: str
     ) -> tuple[Answer | None, tuple[Any, ...] | None]:
-        """Step 1: an answer ready for ``exc``, if any, and else the key to keep the
-        answer under, if it can be reused.
+        """Step 1 for an HTTPException: its answer, if one is ready, and else the key
+        to keep the answer under, if it can be reused.
 
-        Only HTTPExceptions have them. Those that are not errors (204, 304) get their
+        Those that are not errors (204, 304) get their
         status without a body, and the answer to a 4xx translated the built-in way,
         with text detail, that nobody asked to log or be told of, is decided by its
         status, detail, headers and form alone.

@@ -18,7 +18,11 @@ from _frameworks import (
 )
 from _support import assert_problem, client, serve
 from litestar import Litestar, get, post
-from litestar.exceptions import NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    ServiceUnavailableException,
+)
 from litestar.params import Body
 
 try:  # how a query parameter is declared since Litestar 2.19, without a warning
@@ -55,6 +59,11 @@ async def auth() -> None:
     raise NotAuthorizedException(headers={"WWW-Authenticate": "Bearer"})
 
 
+@get("/busy")
+async def busy() -> None:
+    raise ServiceUnavailableException(headers={"Retry-After": "30"})
+
+
 @get("/crash")
 async def crash() -> None:
     raise KeyError(SECRET)
@@ -79,7 +88,7 @@ def make_app(installed: bool = True, **options: Any) -> Litestar:
     # logging_config=None: Litestar's default one replaces the root logger's handlers
     # (pytest's capture among them). It logs exceptions only with debug=True anyway.
     app = Litestar(
-        [ok, raise_problem, native, auth, crash, mapped, items, search], logging_config=None
+        [ok, raise_problem, native, auth, busy, crash, mapped, items, search], logging_config=None
     )
     if installed:
         install(app, **options)
@@ -89,6 +98,9 @@ def make_app(installed: bool = True, **options: Any) -> Litestar:
 async def test_every_kind_of_error_is_a_problem(problem_logs: pytest.LogCaptureFixture) -> None:
     async with client(make_app()) as c:
         await check_the_five_kinds(c, problem_logs, allow={"GET"})
+        busy = await c.get("/busy")
+    assert_problem(busy, 503)
+    assert busy.headers["retry-after"] == "30"
 
 
 async def test_validation_errors_are_422_problems_per_field() -> None:
