@@ -14,11 +14,12 @@ Every framework's test app serves these paths:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem
+from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, serve
 
 from asgi_problems import STATUSES, Conflict, Gone, MethodNotAllowed, NotFound
 
@@ -74,11 +75,28 @@ async def check_the_options(c: httpx.AsyncClient, seen: list[Any]) -> None:
     assert [problem.status for problem in seen] == [404, 409, 410]
 
 
-async def check_success_is_untouched(bare: httpx.AsyncClient, ours: httpx.AsyncClient) -> None:
-    for path in ("/ok",):
-        a, b = await bare.get(path), await ours.get(path)
-        assert (a.status_code, a.content) == (b.status_code, b.content)
-        assert sorted(a.headers.items()) == sorted(b.headers.items())
+async def check_the_options_of(make_app: Callable[..., Any]) -> None:
+    """``make_app(**options)`` with OPTIONS and an on_problem: see check_the_options."""
+    seen: list[Any] = []
+    app = make_app(on_problem=lambda conn, problem: seen.append(problem), **OPTIONS)
+    async with client(app) as c:
+        await check_the_options(c, seen)
+
+
+async def check_success_is_untouched(make_app: Callable[..., Any]) -> None:
+    """``make_app(installed=False)`` and ``make_app()`` answer ``/ok`` byte for byte alike."""
+    async with client(make_app(installed=False)) as bare, client(make_app()) as ours:
+        a, b = await bare.get("/ok"), await ours.get("/ok")
+    assert (a.status_code, a.content) == (b.status_code, b.content)
+    assert sorted(a.headers.items()) == sorted(b.headers.items())
+
+
+async def check_under_uvicorn(app: Any) -> None:
+    """A real server answers the framework's own 404 with its problem."""
+    with serve(app) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
+            response = await c.get("/native")
+    assert_problem(response, 404, detail="No user 42")
 
 
 OPTIONS: dict[str, Any] = {

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import django
-import httpx
 import pytest
-from _frameworks import OPTIONS, check_the_five_kinds, check_the_options
-from _support import assert_problem, client, serve
+from _frameworks import OPTIONS, check_the_five_kinds, check_the_options, check_under_uvicorn
+from _support import assert_problem, client
 from django.conf import settings
 
 # Django (asgiref) runs on asyncio only: the trio pass of make test leaves these to asyncio.
@@ -69,7 +68,4 @@ async def test_success_is_untouched() -> None:
 
 
 async def test_under_uvicorn() -> None:
-    with serve(make_app()) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
-            response = await c.get("/native")
-    assert_problem(response, 404, detail="No user 42")
+    await check_under_uvicorn(make_app())

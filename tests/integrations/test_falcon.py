@@ -6,18 +6,17 @@ from typing import Any
 
 import falcon
 import falcon.asgi
-import httpx
 import pytest
 from _frameworks import (
-    OPTIONS,
     SECRET,
     OutOfStock,
     check_success_is_untouched,
     check_the_five_kinds,
-    check_the_options,
+    check_the_options_of,
+    check_under_uvicorn,
     problem,
 )
-from _support import assert_problem, client, serve
+from _support import assert_problem, client
 
 from asgi_problems import install
 
@@ -65,19 +64,12 @@ async def test_every_kind_of_error_is_a_problem(problem_logs: pytest.LogCaptureF
 
 
 async def test_the_options_behave_as_on_starlette() -> None:
-    seen: list[Any] = []
-    app = make_app(on_problem=lambda conn, p: seen.append(p), **OPTIONS)
-    async with client(app) as c:
-        await check_the_options(c, seen)
+    await check_the_options_of(make_app)
 
 
 async def test_success_is_untouched() -> None:
-    async with client(make_app(installed=False)) as bare, client(make_app()) as ours:
-        await check_success_is_untouched(bare, ours)
+    await check_success_is_untouched(make_app)
 
 
 async def test_under_uvicorn() -> None:
-    with serve(make_app()) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
-            response = await c.get("/native")
-    assert_problem(response, 404, detail="No user 42")
+    await check_under_uvicorn(make_app())

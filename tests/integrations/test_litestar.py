@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import httpx
 import pytest
 from _frameworks import (
-    OPTIONS,
     SECRET,
     OutOfStock,
     check_success_is_untouched,
     check_the_five_kinds,
-    check_the_options,
+    check_the_options_of,
+    check_under_uvicorn,
     problem,
 )
-from _support import assert_problem, client, serve
+from _support import assert_problem, client
 from litestar import Litestar, get, post
 from litestar.exceptions import (
     NotAuthorizedException,
@@ -116,19 +115,12 @@ async def test_validation_errors_are_422_problems_per_field() -> None:
 
 
 async def test_the_options_behave_as_on_starlette() -> None:
-    seen: list[Any] = []
-    app = make_app(on_problem=lambda conn, p: seen.append(p), **OPTIONS)
-    async with client(app) as c:
-        await check_the_options(c, seen)
+    await check_the_options_of(make_app)
 
 
 async def test_success_is_untouched() -> None:
-    async with client(make_app(installed=False)) as bare, client(make_app()) as ours:
-        await check_success_is_untouched(bare, ours)
+    await check_success_is_untouched(make_app)
 
 
 async def test_under_uvicorn() -> None:
-    with serve(make_app()) as base_url:
-        async with httpx.AsyncClient(base_url=base_url, timeout=10) as c:
-            response = await c.get("/native")
-    assert_problem(response, 404, detail="No user 42")
+    await check_under_uvicorn(make_app())
