@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocketDisconnect
 
 from ._error_path import CLOSED, HANDSHAKE, OPEN, ErrorPath
+from ._status_pages import StopErrorBody
 
 
 class ErrorLayer:
@@ -53,6 +54,8 @@ class ErrorLayer:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except StopErrorBody:
+            return  # status pages replaced the error body the app went on sending
         except Exception as exc:
             if started:
                 self.error_path.log_late(scope, exc)

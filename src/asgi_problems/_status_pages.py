@@ -26,7 +26,7 @@ _BODY_HEADERS = frozenset(
 _MAX_EMPTY_MESSAGES = 64
 
 
-class _Replaced(Exception):
+class StopErrorBody(Exception):
     """Raised into an app that goes on sending an error body we replaced."""
 
 
@@ -38,7 +38,8 @@ class StatusPages:
     an HTML error page sent to a client that prefers HTML (a browser) is left alone.
     The status and every header are kept, except those that describe the body;
     ``Vary`` gains ``Accept``. Of a replaced body, at most ``limit`` bytes are taken
-    in; an app that sends more is stopped.
+    in; an app that sends more is stopped. (An app that sends a start and ends without
+    a body breaks ASGI; its error is left to the server.)
     """
 
     def __init__(
@@ -58,62 +59,30 @@ class StatusPages:
         self.html_for_browsers = html_for_browsers
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    # Not a coroutine function either: it hands back the app's own coroutine. An app
+    # that sends past the limit is stopped by StopErrorBody, which the ErrorLayer
+    # around this middleware (ProblemMiddleware's) ends quietly.
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        passing = replaced = False
-        held: Message | None = None
-        taken = empty_messages = 0
+            return self.app(scope, receive, send)
+        passing = False
+        rewrite: _Rewrite | None = None
 
-        # Not a coroutine function: once the response passes (every success does, at
-        # its start), each message costs one call that hands back send's awaitable.
+        # A response that passes (every success does, at its start) costs one call per
+        # message, which hands back send's own awaitable. Only an error's start brings
+        # in the rest (_Rewrite).
         def rewriting_send(message: Message) -> Awaitable[None]:
-            nonlocal passing
+            nonlocal passing, rewrite
             if passing:
                 return send(message)
-            if message["type"] == "http.response.start" and message["status"] < 400:
-                passing = True
-                return send(message)
-            return deciding_send(message)
-
-        async def deciding_send(message: Message) -> None:
-            nonlocal passing, replaced, held, taken, empty_messages
-            if replaced:
-                taken += len(message.get("body", b""))
-                if taken > self.limit:
-                    raise _Replaced()
-            elif message["type"] == "http.response.start":
-                verdict = self._verdict(scope, message)
-                if verdict == "pass":
+            if rewrite is None:
+                if message["type"] == "http.response.start" and message["status"] < 400:
                     passing = True
-                    await send(message)
-                elif verdict == "replace":
-                    replaced = True
-                    await _send_problem(self.error_path, scope, send, message)
-                else:
-                    held = message
-            elif held is not None and message["type"] == "http.response.body":
-                if message.get("body") or empty_messages >= _MAX_EMPTY_MESSAGES:
-                    passing = True
-                    await send(held)
-                    await send(message)
-                elif not message.get("more_body", False):
-                    replaced = True
-                    await _send_problem(self.error_path, scope, send, held)
-                else:
-                    empty_messages += 1
-            else:
-                await send(message)
+                    return send(message)
+                rewrite = _Rewrite(self, scope, send)
+            return rewrite.send(message)
 
-        try:
-            await self.app(scope, receive, rewriting_send)
-        except _Replaced:
-            if not replaced:  # pragma: no cover - only we raise it, and only then
-                raise
-        if held is not None and not (passing or replaced):
-            # The app ended without a body message: an empty body.
-            await _send_problem(self.error_path, scope, send, held)
+        return self.app(scope, receive, rewriting_send)
 
     def _verdict(self, scope: Scope, start: Message) -> str:
         """ "pass", "replace", or "hold" (until the body shows whether it is empty)."""
@@ -156,3 +125,51 @@ async def _send_problem(error_path: ErrorPath, scope: Scope, send: Send, start: 
     await send(
         {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else body}
     )
+
+
+class _Rewrite:
+    """The messages of one error response, from its start: passed on, held back until
+    the body shows whether it is empty, or replaced by a problem."""
+
+    __slots__ = ("empty_messages", "held", "pages", "passing", "replaced", "scope", "sent", "taken")
+
+    def __init__(self, pages: StatusPages, scope: Scope, send: Send) -> None:
+        self.pages = pages
+        self.scope = scope
+        self.sent = send
+        self.passing = self.replaced = False
+        self.held: Message | None = None
+        self.taken = self.empty_messages = 0
+
+    async def send(self, message: Message) -> None:
+        send = self.sent
+        if self.passing:
+            await send(message)
+        elif self.replaced:
+            self.taken += len(message.get("body", b""))
+            if self.taken > self.pages.limit:
+                raise StopErrorBody()
+        elif message["type"] == "http.response.start":
+            verdict = self.pages._verdict(self.scope, message)
+            if verdict == "pass":
+                self.passing = True
+                await send(message)
+            elif verdict == "replace":
+                await self._replace(message)
+            else:
+                self.held = message
+        elif self.held is not None and message["type"] == "http.response.body":
+            if message.get("body") or self.empty_messages >= _MAX_EMPTY_MESSAGES:
+                self.passing = True
+                await send(self.held)
+                await send(message)
+            elif not message.get("more_body", False):
+                await self._replace(self.held)
+            else:
+                self.empty_messages += 1
+        else:
+            await send(message)
+
+    async def _replace(self, start: Message) -> None:
+        self.replaced = True
+        await _send_problem(self.pages.error_path, self.scope, self.sent, start)
