@@ -59,7 +59,7 @@ class StatusPages:
         self.html_for_browsers = html_for_browsers
         self.limit = limit
 
-    # Not a coroutine function either: it hands back the app's own coroutine. An app
+    # Not a coroutine function: it hands back the app's own coroutine. An app
     # that sends past the limit is stopped by StopErrorBody, which the ErrorLayer
     # around this middleware (ProblemMiddleware's) ends quietly.
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
