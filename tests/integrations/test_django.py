@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import django
+import httpx
 import pytest
 from _frameworks import OPTIONS, check_the_five_kinds, check_the_options, check_under_uvicorn
 from _support import assert_problem, client
@@ -69,3 +71,22 @@ async def test_success_is_untouched() -> None:
 
 async def test_under_uvicorn() -> None:
     await check_under_uvicorn(make_app())
+
+
+async def test_wsgi_projects_get_problems_too(problem_logs: pytest.LogCaptureFixture) -> None:
+    # Under WSGI the middleware runs synchronously and makes a scope of the environ;
+    # a WSGI server calls it from a thread of its own, without an event loop.
+    from django.core.wsgi import get_wsgi_application
+
+    def requests() -> list[httpx.Response]:
+        transport = httpx.WSGITransport(app=get_wsgi_application())
+        with httpx.Client(transport=transport, base_url="http://testserver") as c:
+            return [c.get("/native"), c.post("/ok"), c.get("/crash"), c.get("/no/such/route")]
+
+    missing, wrong, crashed, nowhere = await asyncio.to_thread(requests)
+    assert_problem(missing, 404, detail="No user 42", instance="/native")
+    assert_problem(wrong, 405)
+    assert "GET" in wrong.headers["allow"]
+    assert_problem(crashed, 500)
+    assert_problem(nowhere, 404)
+    assert [r.name for r in problem_logs.records if r.exc_info] == ["asgi_problems"]
