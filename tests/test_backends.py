@@ -9,7 +9,16 @@ import anyio
 import httpx
 import pytest
 import sniffio
-from _support import NOT_FOUND_DETAIL, SERVER_ERROR_DETAIL, assert_problem, client, re_raised
+from _support import (
+    NOT_FOUND_DETAIL,
+    SERVER_ERROR_DETAIL,
+    assert_problem,
+    client,
+    crash,
+    missing,
+    ok,
+    re_raised,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -18,18 +27,6 @@ from starlette.routing import Route
 from asgi_problems import Conflict, NotFound, Problem, install
 
 BACKENDS = ["asyncio", "trio"]
-
-
-async def ok(request: Request) -> Response:
-    return JSONResponse({"ok": True})
-
-
-async def missing(request: Request) -> Response:
-    raise NotFound("no such thing")
-
-
-async def crash(request: Request) -> Response:
-    raise RuntimeError("secret")
 
 
 async def group(request: Request) -> Response:
@@ -102,7 +99,7 @@ async def scenario() -> None:
     SEEN.clear()
     async with client(make_app()) as c:
         assert (await c.get("/ok")).json() == {"ok": True}
-        assert_problem(await c.get("/missing"), 404, detail="no such thing")
+        assert_problem(await c.get("/missing"), 404, detail="No such thing")
         assert_problem(await c.get("/nowhere"), 404, detail=NOT_FOUND_DETAIL)
         assert_problem(await c.get("/post"), 405)
         assert_problem(await c.get("/crash"), 500, detail=SERVER_ERROR_DETAIL)

@@ -65,7 +65,7 @@ class ErrorPath:
         self.translations = translations or Translations(
             options.mapping, pass_upstream_detail=options.pass_upstream_detail
         )
-        # The answers to HTTPExceptions, by all that decides them (see _ready_key).
+        # The answers to HTTPExceptions, by all that decides them (see _prepared).
         self._ready: Memo[tuple[Any, ...], Answer] = Memo(weight=lambda key, answer: len(answer[2]))
 
     def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ErrorPath:
@@ -77,6 +77,8 @@ class ErrorPath:
         self, scope: Scope, send: Send, exc: Exception, conn: HTTPConnection | None = None
     ) -> None:
         """Answer ``exc`` with a problem response over ASGI: the whole path, in order."""
+        # As in prepare(), written out: a shared coroutine for the two would cost every
+        # error one more await.
         try:
             form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
             answer, ready_key = self._reused(scope, exc, form)  # 1.

@@ -32,7 +32,6 @@ from .._error_path import ErrorPath
 from .._exceptions import BadRequest as BadRequestProblem
 from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
 from .._options import Options
-from .._problem import Problem
 from .._translate import Translator
 
 _error_path: ErrorPath | None = None
@@ -78,26 +77,26 @@ class ProblemMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self._async:
             return self._acall(request)
-        return self._rewritten(request, self.get_response(request))
+        response = self.get_response(request)
+        not_allowed = _not_allowed(response)
+        return response if not_allowed is None else _answer_sync(request, not_allowed)
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
         response = await self.get_response(request)
-        if isinstance(response, HttpResponseNotAllowed):
-            return await _answer(request, MethodNotAllowed(allow=_allowed(response)))
-        return response
-
-    def _rewritten(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        if isinstance(response, HttpResponseNotAllowed):
-            return _answer_sync(request, MethodNotAllowed(allow=_allowed(response)))
-        return response
+        not_allowed = _not_allowed(response)
+        return response if not_allowed is None else await _answer(request, not_allowed)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
         # Django calls it synchronously, in async projects too (from a thread).
         return _answer_sync(request, exception)
 
 
-def _allowed(response: HttpResponse) -> list[str]:
-    return [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
+    """The problem for Django's own 405 (``HttpResponseNotAllowed``), keeping its Allow."""
+    if not isinstance(response, HttpResponseNotAllowed):
+        return None
+    allowed = [method.strip() for method in response.get("Allow", "").split(",")]
+    return MethodNotAllowed(allow=[method for method in allowed if method])
 
 
 async def _answer(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -133,19 +132,13 @@ def _scope_of(request: HttpRequest) -> dict[str, Any]:
 # The handlers Django calls for what it catches itself (handler400 ... in urls.py).
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+def _caught(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _answer_sync(request, exception)
 
 
-def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _answer_sync(request, exception)
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _answer_sync(request, exception)
+bad_request = permission_denied = not_found = _caught
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     # Django logged the crash already; the problem says only the documented words.
-    problem: Problem = InternalServerError()
-    return _answer_sync(request, problem)
+    return _answer_sync(request, InternalServerError())

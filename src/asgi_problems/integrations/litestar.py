@@ -17,7 +17,6 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.types import Receive, Scope, Send
 
 from .._error_path import ErrorPath
 from .._problem import Problem
@@ -77,16 +76,8 @@ class _Answer(Response[bytes]):
         self._exc = exc
 
     def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
-        return _Send(self._error_path, self._exc)
-
-
-class _Send:
-    def __init__(self, error_path: ErrorPath, exc: Exception) -> None:
-        self._error_path = error_path
-        self._exc = exc
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self._error_path.answer(scope, send, self._exc)  # type: ignore[arg-type]
+        error_path, exc = self._error_path, self._exc
+        return lambda scope, receive, send: error_path.answer(scope, send, exc)
 
 
 def _handler(error_path: ErrorPath) -> Any:
