@@ -110,7 +110,7 @@ class OutOfCredit(Forbidden):
     accounts: list[str]
     note: str | None = None
     price: Money
-    history: list[Money]  # needs definitions of its own: documented as anything
+    history: list[Money]  # pydantic's schema needs definitions: written in place
     _secret: int
     cache: ClassVar[dict[str, int]] = {}
 
@@ -131,10 +131,12 @@ def test_class_schema_of_a_subclass() -> None:
     assert properties["balance"] == {"type": "integer"}
     assert properties["accounts"] == {"type": "array", "items": {"type": "string"}}
     assert properties["price"]["properties"] == {"cents": {"title": "Cents", "type": "integer"}}
-    assert properties["history"] == {}
+    assert properties["history"] == {"type": "array", "items": properties["price"]}
+    # A member with a default is sent with it: required, its default documented.
+    assert properties["note"] == {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None}
     assert "_secret" not in properties and "cache" not in properties
     fixed = ["status", "type", "title"]
-    assert added["required"] == [*fixed, "balance", "accounts", "price", "history"]
+    assert added["required"] == [*fixed, "balance", "accounts", "note", "price", "history"]
 
 
 def test_a_title_the_class_does_not_set_is_not_a_constant() -> None:
@@ -160,6 +162,7 @@ def test_class_schema_validates_real_bodies() -> None:
         "balance": 30,
         "accounts": ["/accounts/1"],
         "price": {"cents": 50},
+        "note": None,
         "history": [],
     }
     jsonschema.validate(body, {**class_schema(OutOfCredit), **document})

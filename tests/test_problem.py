@@ -54,12 +54,27 @@ def test_plain_problem_defaults_to_500() -> None:
     assert Problem().detail == STATUSES[500].description
 
 
-@pytest.mark.parametrize("bad", [399, 200, 600, 499, 999, -1, "404", 404.0, True])
+@pytest.mark.parametrize("bad", [399, 200, 600, 999, -1, "404", 404.0, True])
 def test_invalid_status_raises_value_error_naming_it(bad: Any) -> None:
     with pytest.raises(ValueError, match=re.escape(repr(bad))):
         Problem(status=bad)
     with pytest.raises(ValueError, match=re.escape(repr(bad))):
         Problem.from_status(bad)
+
+
+@pytest.mark.parametrize(("code", "title"), [(499, "Client Error"), (599, "Server Error")])
+def test_any_code_of_400_to_599_is_a_problem_as_for_http_exceptions(code: int, title: str) -> None:
+    # Codes without a registry entry take the title and description of their class.
+    for problem in (Problem(status=code), Problem.from_status(code)):
+        assert (problem.status, problem.title) == (code, title)
+    assert Problem(status=499).detail == (
+        "The request could not be processed because of an error on the client's side."
+    )
+
+    class ClientClosed(Problem):
+        status = 499
+
+    assert (ClientClosed().status, ClientClosed().title) == (499, "Client Error")
 
 
 def test_bad_status_on_a_subclass_fails_at_definition() -> None:

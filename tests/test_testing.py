@@ -27,7 +27,15 @@ async def missing(request: Request) -> Response:
 
 
 async def broke(request: Request) -> Response:
-    raise OutOfCredit("Your balance is 30.", balance=request.query_params.get("balance", 30))
+    raise OutOfCredit("Your balance is 30.", balance=30)
+
+
+async def forged(request: Request) -> Response:
+    # A body no OutOfCredit can send (its constructor checks balance), as another
+    # server might.
+    body = {"type": OutOfCredit.type, "title": OutOfCredit.title, "status": 402,
+            "detail": "x", "balance": "thirty"}  # fmt: skip
+    return JSONResponse(body, status_code=402, media_type="application/problem+json")
 
 
 async def plain_json(request: Request) -> Response:
@@ -36,7 +44,12 @@ async def plain_json(request: Request) -> Response:
 
 def starlette_app() -> Starlette:
     app = Starlette(
-        routes=[Route("/missing", missing), Route("/broke", broke), Route("/json", plain_json)]
+        routes=[
+            Route("/missing", missing),
+            Route("/broke", broke),
+            Route("/forged", forged),
+            Route("/json", plain_json),
+        ]
     )
     install(app)
     return app
@@ -60,7 +73,7 @@ async def test_a_matching_problem_passes_and_gives_its_body() -> None:
         ("/missing", NotFound, {"detail": "No user with id 7"}, "member 'detail' is 'No user"),
         ("/missing", NotFound, {"balance": 3}, "member 'balance' is missing"),
         # The class documents balance as an integer; this body's is text.
-        ("/broke?balance=thirty", OutOfCredit, {}, r"schema at \['balance'\]: 'thirty'"),
+        ("/forged", OutOfCredit, {}, r"schema at \['balance'\]: 'thirty'"),
     ],
 )
 async def test_a_mismatch_fails_saying_what_differs(

@@ -85,9 +85,9 @@ async def test_a_class_of_the_users_has_its_page() -> None:
     assert "402 You do not have enough credit." in text
     assert "<p>The account&#x27;s balance does not cover the purchase.</p>" in text
     assert "<p>Top the account up, or buy something cheaper.</p>" in text
-    assert "<td><code>balance</code></td><td>integer</td><td>required</td>" in text
-    assert "<td><code>accounts</code></td><td>array of string</td><td>required</td>" in text
-    assert "<td><code>note</code></td><td>string or null</td><td>optional</td>" in text
+    assert "<td><code>balance</code></td><td>integer</td><td>always sent</td>" in text
+    assert "<td><code>accounts</code></td><td>array of string</td><td>always sent</td>" in text
+    assert "<td><code>note</code></td><td>string or null</td><td>always sent, by default null</td>" in text
 
 
 async def test_relative_types_in_subfolders_are_documented_others_are_not() -> None:
@@ -137,7 +137,10 @@ async def test_the_json_index_describes_every_type() -> None:
     credit = entries[BASE + "out-of-credit"]
     assert credit["status"] == 402 and credit["title"] == "You do not have enough credit."
     assert credit["members"]["balance"] == {"schema": {"type": "integer"}, "required": True}
-    assert credit["members"]["note"]["required"] is False
+    assert credit["members"]["note"] == {
+        "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+        "required": True,
+    }
     assert "status" not in entries[BASE + "client-error"]
     assert entries["/problems/billing/frozen"]["status"] == 403
     assert "https://other.example/problems/elsewhere" not in entries

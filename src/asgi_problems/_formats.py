@@ -74,16 +74,16 @@ def encode_html(status: int | str, title: str, detail: str) -> bytes:
 
 
 def encode_type_page(
-    status: int | str, title: str, description: str, members: Mapping[str, tuple[str, bool]]
+    status: int | str, title: str, description: str, members: Mapping[str, tuple[str, str]]
 ) -> bytes:
     """The documentation page of a problem type: what it means and its extension
-    members (name -> (type, required)), all escaped."""
+    members (name -> (type, a note such as "always sent")), all escaped."""
     body = "".join(f"<p>{html.escape(part)}</p>" for part in description.split("\n\n"))
     if members:
         rows = "".join(
             f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(kind)}</td>"
-            f"<td>{'required' if required else 'optional'}</td></tr>"
-            for name, (kind, required) in members.items()
+            f"<td>{html.escape(note)}</td></tr>"
+            for name, (kind, note) in members.items()
         )
         body += f"<h2>Members</h2><table><tr><th>name</th><th>type</th><th></th></tr>{rows}</table>"
     return _page(f"{status} {title}", body)

@@ -5,13 +5,13 @@ Pure data over dicts: nothing here imports FastAPI.
 
 from __future__ import annotations
 
-import inspect
 import json
-import typing
 from collections.abc import MutableMapping
 from typing import Any
 
+from ._members import MISSING, members_of
 from ._problem import Problem, own_title
+from ._render import json_text
 from ._status import STATUSES
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -138,9 +138,8 @@ def _ref(name: str) -> dict[str, Any]:
 def class_schema(cls: type[Problem]) -> dict[str, Any]:
     """The schema of one Problem class: the base schema, narrowed by what the class fixes.
 
-    A subclass of yours documents its ``type`` and ``title`` as constants, and its
-    annotated class attributes as extension members (required unless they have a
-    default), e.g. ``balance: int``.
+    A subclass of yours documents its ``type`` and ``title`` as constants, and the
+    members it declares (``balance: int``) as extension members.
     """
     if cls.status == 422 and not is_users_class(cls):
         return _ref(VALIDATION_SCHEMA)
@@ -171,47 +170,21 @@ def is_users_class(cls: type[Problem]) -> bool:
 
 
 def extension_members(cls: type[Problem]) -> dict[str, tuple[dict[str, Any], bool]]:
-    """Name -> (JSON Schema, required) of each extension member a class of the user's
-    declares: its annotated attributes, required unless they have a default."""
-    return {
-        name: (member_schema(hint), not any(name in klass.__dict__ for klass in cls.__mro__))
-        for name, hint in extension_hints(cls).items()
-    }
+    """Name -> (JSON Schema, required) of each member a class declares.
 
-
-def extension_hints(cls: type[Problem]) -> dict[str, Any]:
-    """Annotated attributes of the user's own classes in ``cls``'s MRO, resolved."""
-    hints: dict[str, Any] = {}
-    for klass in reversed(cls.__mro__):
-        if isinstance(klass, type) and issubclass(klass, Problem) and is_users_class(klass):
-            try:
-                annotations = inspect.get_annotations(klass, eval_str=True)
-            except Exception:  # an annotation that can't be resolved: documented as anything
-                annotations = dict.fromkeys(inspect.get_annotations(klass), Any)
-            hints.update(annotations)
-    return {
-        name: hint
-        for name, hint in hints.items()
-        if not name.startswith("_") and name not in _RESERVED
-        and typing.get_origin(hint) is not typing.ClassVar and hint is not typing.ClassVar
-    }  # fmt: skip
-
-
-_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "headers", "extensions"})
-
-
-def member_schema(hint: Any) -> dict[str, Any]:
-    """JSON Schema of an annotation, through pydantic where it is installed (FastAPI's)."""
-    if hint is Any:
+    The schema is the one the constructor checks values against (``_shapes.py``). A
+    member with a default is sent with it, so it is required here too; the default is
+    documented. Built-in classes and those of yours that declare none have none.
+    """
+    members = members_of(cls)
+    if members is None:
         return {}
-    try:
-        from pydantic import TypeAdapter
-
-        schema: dict[str, Any] = TypeAdapter(hint).json_schema()
-    except Exception:  # no pydantic, or a type it can't describe
-        return {}
-    # A schema that needs definitions of its own is documented as anything.
-    return {} if "$defs" in schema else schema
+    documented: dict[str, tuple[dict[str, Any], bool]] = {}
+    for name, (schema, default) in members.schemas().items():
+        if default is not MISSING:
+            schema = {**schema, "default": json.loads(json_text(default))}
+        documented[name] = (schema, True)
+    return documented
 
 
 def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[str, Any]]:

@@ -175,6 +175,13 @@ UNREGISTERED = {
 }
 
 
+def title_and_description(code: int) -> tuple[str, str]:
+    """Those of ``code``'s registry entry; for a code of 400-599 without one, those
+    of its class (499: "Client Error")."""
+    info = STATUSES.get(code)
+    return (info.title, info.description) if info else UNREGISTERED[code // 100]
+
+
 def type_slug(code: int) -> str:
     """The last segment of a problem type URI for ``code``: 404 -> "not-found"."""
     info = STATUSES.get(code)

@@ -9,6 +9,7 @@ every Problem subclass of the user's whose ``type`` lies under ``type_base``.
 from __future__ import annotations
 
 import inspect
+import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from ._exceptions import NotFound
 from ._formats import encode_type_index, encode_type_page
 from ._openapi import extension_members, is_users_class
 from ._problem import Problem
-from ._status import STATUSES, UNREGISTERED, slug, type_slug
+from ._status import STATUSES, UNREGISTERED, slug, title_and_description, type_slug
 
 _HTML = "text/html; charset=utf-8"
 
@@ -86,10 +87,11 @@ def _users_classes() -> list[type[Problem]]:
 
 
 def _class_doc(cls: type[Problem]) -> TypeDoc:
-    info = STATUSES[cls.status]
-    description = inspect.cleandoc(cls.__doc__) if cls.__doc__ else info.description
+    title, description = title_and_description(cls.status)
+    if cls.__doc__:
+        description = inspect.cleandoc(cls.__doc__)
     return TypeDoc(
-        cls.type, cls.status, str(cls.status), cls.title or info.title, description,
+        cls.type, cls.status, str(cls.status), cls.title or title, description,
         extension_members(cls),
     )  # fmt: skip
 
@@ -106,6 +108,13 @@ def _kind(schema: dict[str, Any]) -> str:
     return "any"
 
 
+def _note(schema: dict[str, Any]) -> str:
+    # Every declared member is in every body; one with a default is sent with it.
+    if "default" in schema:
+        return "always sent, by default " + json.dumps(schema["default"])
+    return "always sent"
+
+
 def add_type_pages(app: Starlette, type_base: str | None) -> None:
     folder = folder_of(type_base)
     base = type_base or ""  # not None: folder_of() refuses that
@@ -114,7 +123,7 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
         doc = documented_types(base).get(request.path_params["path"])
         if doc is None:
             raise NotFound("There is no problem type of that name.")
-        members = {name: (_kind(schema), needed) for name, (schema, needed) in doc.members.items()}
+        members = {name: (_kind(schema), _note(schema)) for name, (schema, _) in doc.members.items()}
         body = encode_type_page(doc.label, doc.title, doc.description, members)
         return Response(body, media_type=_HTML)
 
