@@ -57,6 +57,6 @@ def test_the_server_benchmark_times_every_app_under_uvicorn() -> None:
     # Bare Starlette answers a raised Problem with a 500, so those pairs are left out.
     assert {scenario for scenario, app in best if app == "bare starlette"} == set(scenarios) - {
         "raised NotFound()",
-        "raised NotFound(detail, 2 ext.)",
+        "custom problem, 2 members",
     }
     assert all(cost > 0 for cost in best.values())

@@ -194,25 +194,34 @@ def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[st
     the headers such problems carry, and for a class of yours its type, title and
     annotated extension members. Several classes of one status are alternatives.
     """
-    responses: dict[int | str, dict[str, Any]] = {}
+    alternatives: dict[int, list[tuple[dict[str, Any], type[Problem] | None]]] = {}
     for item in problems:
         if isinstance(item, type) and issubclass(item, Problem):
-            code, schema = item.status, class_schema(item)
+            alternatives.setdefault(item.status, []).append((class_schema(item), item))
         elif isinstance(item, int) and not isinstance(item, bool) and 400 <= item <= 599:
             if item not in STATUSES:
                 raise ValueError(f"status {item!r} is not in asgi_problems.STATUSES")
-            code = item
-            schema = _ref(VALIDATION_SCHEMA if code == 422 else PROBLEM_SCHEMA)
+            schema = _ref(VALIDATION_SCHEMA if item == 422 else PROBLEM_SCHEMA)
+            alternatives.setdefault(item, []).append((schema, None))
         else:
             raise TypeError(
                 f"problem_responses() takes status codes or Problem classes, not {item!r}"
             )
-        if code in responses:
-            media = responses[code]["content"][PROBLEM_MEDIA_TYPE]
-            media["schema"] = {"anyOf": [*media["schema"].get("anyOf", [media["schema"]]), schema]}
-        else:
-            responses[code] = _response(code, schema)
-    return responses
+    return {code: _response(code, _one_of(found)) for code, found in alternatives.items()}
+
+
+def _one_of(found: list[tuple[dict[str, Any], type[Problem] | None]]) -> dict[str, Any]:
+    """The schema of one status's alternatives. Classes of yours with type URIs of
+    their own exclude each other (their schemas fix ``type``): a ``oneOf``, which
+    patch_openapi() discriminates on ``type`` once each is a named component. Any
+    other mix may overlap: an ``anyOf``."""
+    schemas = [schema for schema, _ in found]
+    if len(schemas) == 1:
+        return schemas[0]
+    uris = [cls.type if cls is not None and is_users_class(cls) else None for _, cls in found]
+    if None not in uris and "about:blank" not in uris and len(set(uris)) == len(uris):
+        return {"oneOf": schemas}
+    return {"anyOf": schemas}
 
 
 def server_problem_schema() -> dict[str, Any]:
@@ -277,11 +286,26 @@ def _patch_responses(responses: MutableMapping[str, Any], schemas: dict[str, Any
             del content["application/json"]
 
 
+def _discriminated(options: list[dict[str, Any]], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Alternatives that fix distinct type URIs, told apart by ``type``: generated
+    clients then give a union that narrows on it."""
+    mapping: dict[str, str] = {}
+    for option in options:
+        ref = option.get("$ref", "")
+        component = schemas.get(ref.removeprefix(_REF)) if ref.startswith(_REF) else None
+        if component is None:  # left inline (its name was taken): no mapping to it
+            return {"oneOf": options}
+        mapping[component["allOf"][1]["properties"]["type"]["enum"][0]] = ref
+    return {"oneOf": options, "discriminator": {"propertyName": "type", "mapping": mapping}}
+
+
 def _named(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
     """Move the schema of a problem class of the user's into the components, by its
     class name, so that generated clients name its model after it (not the route)."""
     if "anyOf" in schema:
         return {**schema, "anyOf": [_named(item, schemas) for item in schema["anyOf"]]}
+    if "oneOf" in schema:
+        return _discriminated([_named(item, schemas) for item in schema["oneOf"]], schemas)
     name = schema.get("title")
     if not isinstance(name, str) or schema.get("allOf", [None])[0] != _ref(PROBLEM_SCHEMA):
         return schema

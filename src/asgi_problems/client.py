@@ -15,12 +15,13 @@ Needs the ``httpx`` extra.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import httpx
 
-from ._problem import for_any_status
+from ._members import members_of
+from ._problem import Problem, classes_of_type, for_any_status
 from ._render import STANDARD_MEMBERS
 
 __all__ = ["UPSTREAM_KEY", "async_event_hooks", "event_hooks", "raise_for_problem"]
@@ -53,10 +54,18 @@ def _parse(response: httpx.Response) -> dict[str, Any] | None:
     return body
 
 
-def raise_for_problem(response: httpx.Response, *, upstream: str | None = None) -> None:
+def raise_for_problem(
+    response: httpx.Response,
+    *,
+    upstream: str | None = None,
+    types: Iterable[type[Problem]] | None = None,
+) -> None:
     """Raise the Problem subclass of an error response; return None for 1xx-3xx.
 
-    Type, title, detail, instance and extension members come from a problem body
+    A body whose ``type`` is the type URI of one Problem class defined in the process
+    (of one of ``types``, if given) is raised as that class, its typed members set;
+    members that fail its checks give the status's class instead. Otherwise type,
+    title, detail, instance and extension members come from a problem body
     (``application/problem+json``, or ``application/json`` with RFC 9457 members);
     a body that is not a problem, or is malformed, gives the status's class with
     its documented description. The response is kept as ``exc.response``.
@@ -83,17 +92,52 @@ def raise_for_problem(response: httpx.Response, *, upstream: str | None = None) 
         value = body.get(name)
         return value if isinstance(value, str) else None
 
-    problem = for_any_status(status, text("detail"))
+    problem = _as_its_class(status, body, text("detail"), types) or for_any_status(
+        status, text("detail")
+    )
     for name in ("type", "title", "instance"):
         value = text(name)
         if value is not None:
             setattr(problem, name, value)
     # Set after construction: a member named like a keyword argument ("headers")
     # must stay an extension.
-    problem.extensions.update((k, v) for k, v in body.items() if k not in STANDARD_MEMBERS)
+    problem.extensions.update(
+        (k, v) for k, v in body.items() if k not in STANDARD_MEMBERS and k not in problem.extensions
+    )
     problem.response = response
     problem.upstream = upstream or ""
     raise problem
+
+
+def _as_its_class(
+    status: int,
+    body: dict[str, Any],
+    detail: str | None,
+    types: Iterable[type[Problem]] | None,
+) -> Problem | None:
+    """The problem as an instance of the one class its type URI names, its members
+    read from JSON and checked; None when no one class fits."""
+    type_uri = body.get("type")
+    if not isinstance(type_uri, str) or type_uri == "about:blank":
+        return None
+    if types is None:
+        candidates = classes_of_type(type_uri)
+    else:
+        candidates = [cls for cls in types if cls.type == type_uri]
+    if len(candidates) != 1 or candidates[0].status != status:
+        return None
+    cls = candidates[0]
+    members = members_of(cls)
+    values: dict[str, Any] = {}
+    try:
+        if members is not None:
+            for name, member in members.members.items():
+                if name in body:
+                    values[name] = member.shape.load(body[name])
+        return cls(detail, **values)
+    except (TypeError, ValueError, RecursionError):
+        # A hostile or newer upstream: the status's class, the members as extensions.
+        return None
 
 
 def _stamp(upstream: str | None) -> Callable[[httpx.Request], None]:
