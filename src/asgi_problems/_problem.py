@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._headers import RawHeaders, encode_headers
-from ._members import Members, declare_members, field, misspelt_keyword
+from ._members import FINE_NAMES, Members, declare_members, field, misspelt_keyword
 from ._status import title_and_description
 
 if sys.version_info >= (3, 11):
@@ -102,8 +102,10 @@ class Problem(Exception, metaclass=ProblemType):
         members = self._members
         if members is not None:
             extensions = members.take(extensions)
-        elif extensions and misspelt_keyword(extensions) is not None:
-            raise _misspelt(self, extensions)
+        elif extensions:
+            for name in extensions:
+                if name not in FINE_NAMES and misspelt_keyword(extensions) is not None:
+                    raise _misspelt(self, extensions)
         self.extensions: dict[str, Any] = extensions
         if status is not None:
             cls = self.__class__

@@ -123,7 +123,9 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
         doc = documented_types(base).get(request.path_params["path"])
         if doc is None:
             raise NotFound("There is no problem type of that name.")
-        members = {name: (_kind(schema), _note(schema)) for name, (schema, _) in doc.members.items()}
+        members = {
+            name: (_kind(schema), _note(schema)) for name, (schema, _) in doc.members.items()
+        }
         body = encode_type_page(doc.label, doc.title, doc.description, members)
         return Response(body, media_type=_HTML)
 
