@@ -22,6 +22,20 @@ export function describe(error: UpdateError): string {
     const status: 409 = error.status;
     return `${status} ${error.title} Send If-Match: ${version}`;
   }
+
   const status: number = error.status;
   return `${status} ${error.title}: ${error.detail}`;
+}
+
+// The 409s of PUT /notes/{id}: two problem types, a union discriminated on `type`.
+export type UpdateConflict = Update[409]["content"]["application/problem+json"];
+
+export function resolve(conflict: UpdateConflict): string {
+  if (conflict.type === "https://notes.example/problems/note-locked") {
+    const holder: string = conflict.locked_by;
+    return `${conflict.title} Ask ${holder}.`;
+  }
+  // Only VersionConflict is left.
+  const version: number = conflict.current_version;
+  return `Send If-Match: ${version}`;
 }

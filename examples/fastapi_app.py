@@ -37,6 +37,14 @@ class VersionConflict(Conflict):
     current_version: int  # an extension member, documented in OpenAPI
 
 
+class NoteLocked(Conflict):
+    """Raised when a client edits a note that someone else holds locked."""
+
+    type = "https://notes.example/problems/note-locked"
+    title = "Someone else is editing the note."
+    locked_by: str
+
+
 class NoteMissing(LookupError):
     """The storage layer's own error: it knows nothing of HTTP."""
 
@@ -45,6 +53,7 @@ class Store:
     def __init__(self) -> None:
         self._ids = itertools.count(1)
         self.notes: dict[int, Note] = {}
+        self.locks: dict[int, str] = {}  # note id -> who holds it
 
     def add(self, note: NoteIn) -> Note:
         stored = Note(id=next(self._ids), **note.model_dump())
@@ -60,6 +69,7 @@ class Store:
 
 store = Store()
 store.add(NoteIn(text="Buy milk"))
+store.locks[store.add(NoteIn(text="Plan the trip")).id] = "ada"
 
 
 bearer = HTTPBearer(auto_error=False, description="Use the token demo-token.")
@@ -103,12 +113,15 @@ async def get_note(note_id: int) -> Note:
 @app.put(
     "/notes/{note_id}",
     response_model=Note,
-    responses=problem_responses(NotFound, VersionConflict),
+    # Two problems of one status: a oneOf that clients tell apart by its type.
+    responses=problem_responses(NotFound, VersionConflict, NoteLocked),
 )
 async def update_note(
     note_id: int, note: NoteIn, if_match: Annotated[int | None, Header()] = None
 ) -> Note:
     current = store.get(note_id)
+    if note_id in store.locks:
+        raise NoteLocked(f"Note {note_id} is locked.", locked_by=store.locks[note_id])
     if if_match != current.version:
         raise VersionConflict(
             f"Note {note_id} is at version {current.version}; send it in If-Match.",

@@ -3,19 +3,30 @@ that raise them."""
 
 from __future__ import annotations
 
+import enum
 import json
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
 import pytest
 from _support import NOT_FOUND_DETAIL, UPSTREAM, mock, upstream_404
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from asgi_problems import (
     Conflict,
+    Forbidden,
     NotFound,
     Problem,
+    install,
 )
 from asgi_problems.client import async_event_hooks, event_hooks, raise_for_problem
+
+
+BASE = "http://testserver"
 
 
 def response(
@@ -115,3 +126,91 @@ async def test_async_event_hooks() -> None:
     ) as c:
         with pytest.raises(NotFound):
             await c.get(UPSTREAM)
+
+
+# Problem classes read back as themselves: the round trip.
+
+
+class Currency(enum.Enum):
+    EUR = "EUR"
+    USD = "USD"
+
+
+class OutOfCredit(Forbidden):
+    """A class of the app's, with typed members."""
+
+    type = "https://shop.example/problems/out-of-credit"
+    balance: int
+    currency: Currency = Currency.EUR
+    since: datetime | None = None
+
+
+class Twin(Conflict):
+    type = "https://shop.example/problems/twin"
+
+
+class OtherTwin(Conflict):
+    type = "https://shop.example/problems/twin"  # the same URI: no one class to pick
+
+
+async def test_a_problem_of_a_class_comes_back_as_that_class_over_the_wire() -> None:
+    since = datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)
+
+    async def buy(request: Request) -> Response:
+        raise OutOfCredit("Your balance is 30.", balance=30, currency=Currency.USD, since=since)
+
+    app = Starlette(routes=[Route("/buy", buy)])
+    install(app)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as c:
+        answer = await c.get("/buy")
+    with pytest.raises(OutOfCredit) as info:
+        raise_for_problem(answer)
+    credit = info.value
+    assert (credit.balance, credit.currency, credit.since) == (30, Currency.USD, since)
+    assert credit.detail == "Your balance is 30." and credit.response is answer
+    assert credit.extensions == {"balance": 30, "currency": Currency.USD, "since": since}
+
+
+def test_unknown_members_of_a_newer_upstream_are_kept_as_extensions() -> None:
+    body = {"type": OutOfCredit.type, "status": 403, "balance": 3, "limit": 10}
+    with pytest.raises(OutOfCredit) as info:
+        raise_for_problem(response(403, body))
+    assert info.value.balance == 3 and info.value.extensions["limit"] == 10
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {},  # a required member missing
+        {"balance": "thirty"},
+        {"balance": 3, "currency": "GBP"},
+        {"balance": 3, "since": "yesterday"},
+        {"balance": 3, "since": "2026-12-01T08:30:00"},  # no offset
+        {"balance": [[[[3]]]]},
+    ],
+)
+def test_members_that_fail_the_check_give_the_status_class(members: dict[str, Any]) -> None:
+    # A hostile or newer upstream: never a crash, the members kept as they came.
+    body = {"type": OutOfCredit.type, "status": 403, "detail": "d", **members}
+    with pytest.raises(Forbidden) as info:
+        raise_for_problem(response(403, body))
+    assert type(info.value) is Forbidden
+    assert info.value.type == OutOfCredit.type and info.value.detail == "d"
+    assert info.value.extensions == members
+
+
+def test_a_class_is_chosen_only_when_one_fits() -> None:
+    body = {"type": Twin.type, "status": 409}
+    with pytest.raises(Conflict) as info:
+        raise_for_problem(response(409, body))
+    assert type(info.value) is Conflict  # two classes share the URI
+    with pytest.raises(Twin):
+        raise_for_problem(response(409, body), types=[Twin, OutOfCredit])
+    # A status that the class does not have is not that class's problem.
+    with pytest.raises(NotFound) as wrong:
+        raise_for_problem(response(404, {"type": OutOfCredit.type, "balance": 3}))
+    assert type(wrong.value) is NotFound
+    # types= narrows: a class left out is not chosen.
+    with pytest.raises(Forbidden) as narrowed:
+        raise_for_problem(response(403, {"type": OutOfCredit.type, "balance": 3}), types=[Twin])
+    assert type(narrowed.value) is Forbidden

@@ -108,20 +108,22 @@ async def fastapi_example_calls(app: ASGIApp, fastapi_notes: ModuleType) -> None
         created = await c.post("/notes", json={"text": "Call mom"}, headers=AUTH)
         missing = await c.get("/notes/42", headers=AUTH)
         stale = await c.put("/notes/1", json={"text": "x"}, headers={**AUTH, "If-Match": "9"})
+        locked = await c.put("/notes/2", json={"text": "x"}, headers={**AUTH, "If-Match": "1"})
         docs = await c.get("/docs")
     assert_problem(no_token, 401)
     assert no_token.headers["www-authenticate"] == 'Bearer realm="notes"'
-    assert [n["text"] for n in listed.json()] == ["Buy milk"]
+    assert [n["text"] for n in listed.json()] == ["Buy milk", "Plan the trip"]
     assert_problem(bad_limit, 422, errors=[
         {"pointer": "#/query/limit", "detail": "Input should be greater than or equal to 1",
          "type": "greater_than_equal"}
     ])  # fmt: skip
     assert_problem(empty, 422, detail="1 field failed validation.")
-    assert created.status_code == 201 and created.headers["location"] == "/notes/2"
+    assert created.status_code == 201 and created.headers["location"] == "/notes/3"
     assert_problem(missing, 404, detail="No note with that id.")
     assert_problem(
         stale, 409, current_version=1, type="https://notes.example/problems/version-conflict"
     )
+    assert_problem(locked, fastapi_notes.NoteLocked, locked_by="ada")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     document = fastapi_notes.app.openapi()
     put = document["paths"]["/notes/{note_id}"]["put"]["responses"]

@@ -218,7 +218,9 @@ def test_bad_declarations_fail_at_definition() -> None:
         class Worse(Conflict):
             tags: list[str] = []  # noqa: RUF012
 
-    with pytest.raises(TypeError, match=r"Wrong\.count: the default is str, but the member takes int"):
+    with pytest.raises(
+        TypeError, match=r"Wrong\.count: the default is str, but the member takes int"
+    ):
 
         class Wrong(Conflict):
             count: int = "three"  # type: ignore[assignment]
@@ -243,7 +245,9 @@ def test_classes_without_members_take_free_extension_members() -> None:
             version: int
 
 
-@pytest.mark.parametrize("name", ["detial", "Detail", "stauts", "tpye", "titel", "instnace", "header"])
+@pytest.mark.parametrize(
+    "name", ["detial", "Detail", "stauts", "tpye", "titel", "instnace", "header"]
+)
 def test_a_misspelt_rfc_member_is_caught_where_members_are_free(name: str) -> None:
     with pytest.raises(TypeError, match=f"got '{name}', a misspelt RFC 9457 member"):
         NotFound(**{name: "x"})
@@ -278,7 +282,11 @@ _LEAVES = (
     | st.text(max_size=5)
 )
 _JSON = st.recursive(
-    _LEAVES, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3), max_leaves=6
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
 )
 _HINTS: list[Any] = [
     int, float, str, bool, int | None, list[int], dict[str, str], Literal["a", 1],
@@ -303,7 +311,13 @@ def test_the_check_at_the_raise_agrees_with_the_published_schema(hint: Any, valu
         accepted = False
     else:
         accepted = True
-    body = {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "d", "value": value}
+    body = {
+        "type": "about:blank",
+        "title": "Conflict",
+        "status": 409,
+        "detail": "d",
+        "value": value,
+    }
     schema = _body_schema(cls)
     valid = jsonschema.Draft202012Validator(schema).is_valid(body)
     assert accepted == valid, (hint, value)

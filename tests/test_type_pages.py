@@ -87,7 +87,10 @@ async def test_a_class_of_the_users_has_its_page() -> None:
     assert "<p>Top the account up, or buy something cheaper.</p>" in text
     assert "<td><code>balance</code></td><td>integer</td><td>always sent</td>" in text
     assert "<td><code>accounts</code></td><td>array of string</td><td>always sent</td>" in text
-    assert "<td><code>note</code></td><td>string or null</td><td>always sent, by default null</td>" in text
+    assert (
+        "<td><code>note</code></td><td>string or null</td><td>always sent, by default null</td>"
+        in text
+    )
 
 
 async def test_relative_types_in_subfolders_are_documented_others_are_not() -> None:

@@ -17,12 +17,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import pytest
 from _support import client, load_example
 from fastapi import FastAPI
 from openapi_spec_validator import validate
 
-from asgi_problems import PaymentRequired, install, problem_responses
+from asgi_problems import Conflict, PaymentRequired, install, problem_responses
 
 pytest.importorskip("openapi_python_client")  # on Python 3.11 and later only
 
@@ -38,11 +39,34 @@ class OutOfCredit(PaymentRequired):
     accounts: list[str]
 
 
+class OutOfStock(Conflict):
+    """Fewer items are left than the purchase asks for."""
+
+    type = "https://shop.example/problems/out-of-stock"
+    left: int
+
+
+class Reserved(Conflict):
+    """Someone else holds the items for now."""
+
+    type = "https://shop.example/problems/reserved"
+    until: str
+    left: int = 0  # as OutOfStock's: only the type tells the two apart
+
+
 def shop() -> FastAPI:
     app = FastAPI(title="Shop")
 
-    @app.post("/purchases", status_code=201, responses=problem_responses(OutOfCredit))
+    @app.post(
+        "/purchases",
+        status_code=201,
+        responses=problem_responses(OutOfCredit, OutOfStock, Reserved),
+    )
     async def purchase(price: int) -> dict[str, int]:
+        if price == 1:
+            raise OutOfStock(left=0)
+        if price == 2:
+            raise Reserved(until="2026-12-24")
         raise OutOfCredit(f"The price is {price}.", balance=30, accounts=["/accounts/1"])
 
     install(app)
@@ -134,6 +158,43 @@ async def test_bodies_on_the_wire_load_into_the_generated_models(
     assert models.ProblemDetails.from_dict(missing.json()).detail == "No note with that id."
 
 
+def test_two_classes_of_one_status_are_a_union_told_apart_by_type(
+    generated: dict[str, Any],
+) -> None:
+    document = shop().openapi()
+    responses = document["paths"]["/purchases"]["post"]["responses"]
+    schema = responses["409"]["content"]["application/problem+json"]["schema"]
+    refs = ["#/components/schemas/OutOfStock", "#/components/schemas/Reserved"]
+    assert schema == {
+        "oneOf": [{"$ref": ref} for ref in refs],
+        "discriminator": {
+            "propertyName": "type",
+            "mapping": {OutOfStock.type: refs[0], Reserved.type: refs[1]},
+        },
+    }
+    # The generated endpoint hands out the union; each body loads into its own model.
+    endpoint = importlib.import_module("shop_client.api.default.purchase_purchases_post")
+    models = generated["shop_models"]
+    union = typing.get_type_hints(endpoint._parse_response, vars(endpoint))["return"]
+    assert {models.OutOfStock, models.Reserved} <= set(typing.get_args(union))
+
+
+async def test_generated_clients_narrow_the_union_by_type(generated: dict[str, Any]) -> None:
+    from shop_client import Client
+    from shop_client.api.default import purchase_purchases_post as purchase
+
+    models = generated["shop_models"]
+    transport = httpx.ASGITransport(app=shop())
+    for price, model, member in ((1, "OutOfStock", "left"), (2, "Reserved", "until")):
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop") as raw:
+            shop_client = Client(base_url="http://shop").set_async_httpx_client(raw)
+            answer = await purchase.asyncio_detailed(client=shop_client, price=price)
+        parsed = answer.parsed
+        assert type(parsed) is getattr(models, model), parsed
+        assert parsed.type_ == getattr(globals()[model], "type")
+        assert getattr(parsed, member) == (0 if member == "left" else "2026-12-24")
+
+
 def test_user_code_on_the_generated_client_passes_mypy_strict(generated: dict[str, Any]) -> None:
     # The generated package is not ours to check (its client.py has errors of its
     # own under --strict); the models it gives user code are.
@@ -141,13 +202,17 @@ def test_user_code_on_the_generated_client_passes_mypy_strict(generated: dict[st
     user_code = where / "uses_client.py"
     user_code.write_text(
         "from notes_client.models import ProblemDetails, ValidationProblem, VersionConflict\n"
-        "from shop_client.models import OutOfCredit\n\n\n"
+        "from shop_client.models import OutOfCredit, OutOfStock, Reserved\n\n\n"
         "def first_pointer(problem: ProblemDetails | ValidationProblem) -> str | None:\n"
         "    if isinstance(problem, ValidationProblem):\n"
         "        return problem.errors[0].pointer\n"
         "    return None\n\n\n"
         "def versions(conflict: VersionConflict, short: OutOfCredit) -> int:\n"
-        "    return conflict.current_version + short.balance\n"
+        "    return conflict.current_version + short.balance\n\n\n"
+        "def explain(problem: OutOfStock | Reserved) -> str:\n"
+        "    if isinstance(problem, OutOfStock):\n"
+        "        return f'{problem.left} left'\n"
+        "    return f'held until {problem.until}'\n"
     )
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
