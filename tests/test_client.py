@@ -25,7 +25,6 @@ from asgi_problems import (
 )
 from asgi_problems.client import async_event_hooks, event_hooks, raise_for_problem
 
-
 BASE = "http://testserver"
 
 
