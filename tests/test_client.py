@@ -138,18 +138,20 @@ class Currency(enum.Enum):
 class OutOfCredit(Forbidden):
     """A class of the app's, with typed members."""
 
-    type = "https://shop.example/problems/out-of-credit"
+    # A URI no other test module's class sets: the client picks a class only when
+    # exactly one in the process sets the body's type.
+    type = "https://client.example/problems/out-of-credit"
     balance: int
     currency: Currency = Currency.EUR
     since: datetime | None = None
 
 
 class Twin(Conflict):
-    type = "https://shop.example/problems/twin"
+    type = "https://client.example/problems/twin"
 
 
 class OtherTwin(Conflict):
-    type = "https://shop.example/problems/twin"  # the same URI: no one class to pick
+    type = "https://client.example/problems/twin"  # the same URI: no one class to pick
 
 
 async def test_a_problem_of_a_class_comes_back_as_that_class_over_the_wire() -> None:

@@ -69,3 +69,23 @@ def test_httpx_is_loaded_only_when_its_exceptions_show_up() -> None:
         "assert (problem.status, crashed) == (504, False), problem\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_mapping_to_a_class_with_required_members_fails_at_install() -> None:
+    from starlette.applications import Starlette
+
+    from asgi_problems import install
+
+    class OutOfStock(Conflict):
+        type = "https://example.com/probs/out-of-stock"
+        left: int
+
+    class Sold(Conflict):
+        type = "https://example.com/probs/sold"
+        left: int = 0
+
+    with pytest.raises(TypeError, match=r"OutOfStock needs the member 'left'.*callable"):
+        install(Starlette(), mapping={KeyError: OutOfStock})
+    # Defaults give every member a value: such a class maps as any other.
+    translate = Translations({KeyError: Sold})
+    assert translate(KeyError())[0].extensions == {"left": 0}

@@ -16,6 +16,7 @@ from starlette.requests import ClientDisconnect
 
 from ._exceptions import BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
+from ._members import MISSING, members_of
 from ._memo import Memo
 from ._problem import Problem, class_for_status, for_any_status
 from ._render import json_text
@@ -139,6 +140,19 @@ def _translator(target: MappingTarget) -> Translator:
     if isinstance(target, type):
         if issubclass(target, Problem):
             problem_class = target
+            members = members_of(target)
+            required = (
+                [m.name for m in members.members.values() if m.default is MISSING]
+                if members
+                else []
+            )
+            if required:
+                # Known now, not at the first request: nothing gives the member a value.
+                raise TypeError(
+                    f"{target.__qualname__} needs the member {required[0]!r}, which a "
+                    "mapping to the class cannot give: map to a callable, "
+                    f"lambda exc: {target.__name__}(..., {required[0]}=...)"
+                )
             return lambda exc: problem_class()
     elif callable(target):
         return target
