@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -323,3 +325,47 @@ def test_serve_types_is_for_starlette_apps_only() -> None:
             type_base="https://api.example.com/problems/",
             serve_types=True,
         )
+
+
+class ErrorCode(str, enum.Enum):
+    LOGIN_BAD_CREDENTIALS = "LOGIN_BAD_CREDENTIALS"
+
+
+if sys.version_info >= (3, 11):
+
+    class Reason(enum.StrEnum):
+        EXPIRED = "EXPIRED"
+
+    CODES: list[Any] = [ErrorCode.LOGIN_BAD_CREDENTIALS, Reason.EXPIRED]
+else:  # pragma: no cover - StrEnum is new in 3.11
+    CODES = [ErrorCode.LOGIN_BAD_CREDENTIALS]
+
+
+@pytest.mark.parametrize("code", CODES, ids=lambda c: type(c).__name__)
+@pytest.mark.parametrize("accept", ["application/json", "application/xml"])
+async def test_a_str_enum_is_sent_as_its_value(code: Any, accept: str) -> None:
+    # fastapi-users raises HTTPException(400, detail=ErrorCode.LOGIN_BAD_CREDENTIALS);
+    # str() of a (str, Enum) is "ErrorCode.LOGIN_BAD_CREDENTIALS", not its value.
+    async def login(request: Request) -> Response:
+        raise HTTPException(400, detail=code)
+
+    async def member(request: Request) -> Response:
+        raise NotFound(code, title=code, code=code, codes=[code])
+
+    app = Starlette(routes=[Route("/login", login), Route("/member", member)])
+    install(app)
+    async with client(app) as c:
+        logged_in = await c.get("/login", headers={"Accept": accept})
+        found = await c.get("/member", headers={"Accept": accept})
+    value = code.value
+    for response in (logged_in, found):
+        assert f"{type(code).__name__}." not in response.text
+    if accept == "application/json":
+        assert logged_in.json()["detail"] == value
+        body = found.json()
+        assert (body["detail"], body["title"], body["code"], body["codes"]) == (
+            value, value, value, [value],
+        )  # fmt: skip
+    else:
+        assert f"<detail>{value}</detail>" in logged_in.text
+        assert f"<code>{value}</code>" in found.text

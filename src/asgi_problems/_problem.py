@@ -23,6 +23,14 @@ else:  # pragma: no cover - Starlette requires typing_extensions before 3.13
     from typing_extensions import dataclass_transform
 
 
+def as_text(value: object) -> str:
+    """A value as text: a str subclass (a ``(str, Enum)`` error code) by its value,
+    which its str() is not; anything else by str()."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    return str(value)
+
+
 def _check_status(status: object) -> int:
     if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
         raise ValueError(f"invalid problem status {status!r}: use an int from 400 to 599")
@@ -117,15 +125,15 @@ class Problem(Exception, metaclass=ProblemType):
                     title = info_title if own_title is None else own_title
                 if detail is None:
                     detail = description if own_detail is None else own_detail
-        # Members are text; the checks skip str() for what already is (the usual case).
+        # Members are text; the checks skip as_text() for what already is (the usual case).
         if detail is not None:
-            self.detail = detail if builtins.type(detail) is str else str(detail)
+            self.detail = detail if builtins.type(detail) is str else as_text(detail)
         if title is not None:
-            self.title = title if builtins.type(title) is str else str(title)
+            self.title = title if builtins.type(title) is str else as_text(title)
         if type is not None:
-            self.type = type if builtins.type(type) is str else str(type)
+            self.type = type if builtins.type(type) is str else as_text(type)
         if instance is not None:
-            self.instance = str(instance)
+            self.instance = as_text(instance)
         if headers:
             self.headers = dict(headers)
             self.raw_headers = encode_headers(headers, strict=True)

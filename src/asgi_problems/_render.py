@@ -14,7 +14,7 @@ from ._formats import encode_html, encode_xml
 from ._headers import RawHeaders
 from ._memo import Memo
 from ._negotiate import HTML, JSON, XML
-from ._problem import Problem
+from ._problem import Problem, as_text
 
 CONTENT_TYPE = b"application/problem+json"
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
@@ -64,7 +64,9 @@ def _safe(value: Any, depth: int, seen: frozenset[int], budget: list[int]) -> An
     budget[0] -= 1
     if budget[0] < 0:
         return "..."
-    if isinstance(value, str) or value is None or isinstance(value, bool):
+    if isinstance(value, str):
+        return value if type(value) is str else as_text(value)
+    if value is None or isinstance(value, bool):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)

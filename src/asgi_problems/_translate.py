@@ -18,7 +18,7 @@ from ._exceptions import BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
 from ._members import MISSING, members_of
 from ._memo import Memo
-from ._problem import Problem, class_for_status, for_any_status
+from ._problem import Problem, as_text, class_for_status, for_any_status
 from ._render import json_text
 from ._upstream import upstream_problem
 
@@ -94,7 +94,7 @@ def foreign_problem(status: int, detail: Any, headers: Mapping[str, str] | None)
         return InternalServerError()  # an "error" of another status is a bug of the app's
     if not detail or detail == http.client.responses.get(status):
         detail = None
-    elif not isinstance(detail, str):
+    elif type(detail) is not str:
         detail = _text(detail)
     cls = class_for_status(status)
     problem = cls(detail) if cls is not None else for_any_status(status, detail)
@@ -111,9 +111,9 @@ def foreign_problem(status: int, detail: Any, headers: Mapping[str, str] | None)
 
 def _text(value: Any) -> str:
     # A member that must be text: structured values as JSON, never a Python repr.
-    if isinstance(value, str):
-        return value
-    return json_text(value) if isinstance(value, (Mapping, list, tuple)) else str(value)
+    if isinstance(value, (Mapping, list, tuple)):
+        return json_text(value)
+    return as_text(value)
 
 
 def from_client_disconnect(exc: ClientDisconnect) -> Problem:
