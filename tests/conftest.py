@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from types import ModuleType
 
 import pytest
 
@@ -26,3 +27,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     backend: str = request.config.getoption("--backend")
     return backend
+
+
+@pytest.fixture(params=["httpx", "httpx2"])
+def http(request: pytest.FixtureRequest) -> ModuleType:
+    """The HTTP client package a gateway or client test runs with: httpx, then httpx2
+    (its maintained fork, on Python 3.11 and later)."""
+    return pytest.importorskip(request.param)

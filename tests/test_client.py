@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 import json
 from datetime import datetime, timezone
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -154,7 +155,9 @@ class OtherTwin(Conflict):
     type = "https://client.example/problems/twin"  # the same URI: no one class to pick
 
 
-async def test_a_problem_of_a_class_comes_back_as_that_class_over_the_wire() -> None:
+async def test_a_problem_of_a_class_comes_back_as_that_class_over_the_wire(
+    http: ModuleType,
+) -> None:
     since = datetime(2026, 12, 1, 8, 30, tzinfo=timezone.utc)
 
     async def buy(request: Request) -> Response:
@@ -162,7 +165,7 @@ async def test_a_problem_of_a_class_comes_back_as_that_class_over_the_wire() -> 
 
     app = Starlette(routes=[Route("/buy", buy)])
     install(app)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url=BASE) as c:
+    async with http.AsyncClient(transport=http.ASGITransport(app), base_url=BASE) as c:
         answer = await c.get("/buy")
     with pytest.raises(OutOfCredit) as info:
         raise_for_problem(answer)

@@ -24,6 +24,9 @@ from ._upstream import upstream_problem
 
 logger = logging.getLogger("asgi_problems")
 
+# The HTTP clients whose failures are gateway problems by default (integrations/httpx.py).
+HTTP_CLIENTS = ("httpx", "httpx2")
+
 Translator = Callable[[Any], Problem]
 # An exception, the problem that answers it, and whether it was a crash.
 Resolved = tuple[Exception, Problem, bool]
@@ -180,7 +183,7 @@ class Translations:
             if not (isinstance(key, type) and issubclass(key, BaseException)):
                 raise TypeError(f"mapping keys must be exception classes, not {key!r}")
             self._table[key] = _translator(target)
-        self._httpx_loaded = False
+        self._clients_loaded: set[str] = set()
         # Exception class -> the translator found along its MRO (None: a crash). Use
         # rule(); rules.get() is for a look-up that may miss (None: not looked up yet).
         self.rules: Memo[type[BaseException], Translator | None] = Memo(self._lookup)
@@ -203,17 +206,19 @@ class Translations:
             return self
         twin = copy.copy(self)
         twin._table = {**defaults, **self._table}
+        twin._clients_loaded = set(self._clients_loaded)
         twin.rules = Memo(twin._lookup)
         return twin
 
     def _lookup(self, exc_type: type[BaseException]) -> Translator | None:
-        if not self._httpx_loaded and exc_type.__module__.partition(".")[0] == "httpx":
-            # First httpx exception: learn its mapping now, so that the core never
-            # has to import httpx for apps that don't use it.
-            self._httpx_loaded = True
+        package = exc_type.__module__.partition(".")[0]
+        if package in HTTP_CLIENTS and package not in self._clients_loaded:
+            # The first exception of httpx or httpx2: learn its mapping now, so that
+            # the core never imports an HTTP client for apps that use none.
+            self._clients_loaded.add(package)
             from .integrations.httpx import default_mapping
 
-            for key, translator in default_mapping().items():
+            for key, translator in default_mapping(package).items():
                 self._table.setdefault(key, translator)
         return next((self._table[cls] for cls in exc_type.__mro__ if cls in self._table), None)
 

@@ -1,4 +1,4 @@
-"""Reading problems back on the client side, for httpx users.
+"""Reading problems back on the client side, for users of httpx or httpx2.
 
     from asgi_problems.client import raise_for_problem
 
@@ -9,16 +9,15 @@ Or once per client, with event hooks that raise for every error response::
 
     httpx.AsyncClient(event_hooks=async_event_hooks(upstream="users"))
 
-Needs the ``httpx`` extra.
+Works with responses of httpx and of httpx2 (its maintained fork) alike; needs
+neither itself: the ``httpx`` or ``httpx2`` extra installs the one you use.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
-
-import httpx
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 from ._members import members_of
 from ._problem import Problem, classes_of_type, for_any_status
@@ -30,6 +29,25 @@ UPSTREAM_KEY = "asgi_problems.upstream"
 """The httpx request extension that names the upstream a request goes to."""
 
 
+class Response(Protocol):
+    """What raise_for_problem() reads of a response: httpx's and httpx2's both offer it."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def content(self) -> bytes: ...
+    def read(self) -> bytes: ...
+
+
+class Request(Protocol):
+    """What the event hooks touch of a request."""
+
+    @property
+    def extensions(self) -> dict[str, Any]: ...
+
+
 def _is_json(content_type: str) -> tuple[bool, bool]:
     """(is JSON at all, is problem+json) for a Content-Type header value."""
     media_type = content_type.split(";", 1)[0].strip().lower()
@@ -37,7 +55,7 @@ def _is_json(content_type: str) -> tuple[bool, bool]:
     return problem or media_type == "application/json", problem
 
 
-def _parse(response: httpx.Response) -> dict[str, Any] | None:
+def _parse(response: Response) -> dict[str, Any] | None:
     """The problem members of an error body, or None if it is not a problem."""
     is_json, is_problem = _is_json(response.headers.get("content-type", ""))
     if not is_json:
@@ -55,7 +73,7 @@ def _parse(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def raise_for_problem(
-    response: httpx.Response,
+    response: Response,
     *,
     upstream: str | None = None,
     types: Iterable[type[Problem]] | None = None,
@@ -78,12 +96,12 @@ def raise_for_problem(
         raise ValueError(f"not an HTTP status code: {status!r}")
     try:
         body = _parse(response) or {}
-    except httpx.ResponseNotRead:
+    except RuntimeError:  # ResponseNotRead, in httpx and httpx2
         # A streamed response nobody read: read it here when we can (sync streams);
         # an async one must be read first (``await response.aread()``).
         try:
             response.read()
-        except (RuntimeError, httpx.StreamError):
+        except RuntimeError:  # StreamError and its kin
             body = {}
         else:
             body = _parse(response) or {}
@@ -140,8 +158,8 @@ def _as_its_class(
         return None
 
 
-def _stamp(upstream: str | None) -> Callable[[httpx.Request], None]:
-    def stamp(request: httpx.Request) -> None:
+def _stamp(upstream: str | None) -> Callable[[Request], None]:
+    def stamp(request: Request) -> None:
         if upstream:
             request.extensions[UPSTREAM_KEY] = upstream
 
@@ -149,9 +167,10 @@ def _stamp(upstream: str | None) -> Callable[[httpx.Request], None]:
 
 
 def event_hooks(*, upstream: str | None = None) -> dict[str, list[Callable[..., Any]]]:
-    """Event hooks for ``httpx.Client``: every 4xx/5xx response raises its Problem."""
+    """Event hooks for ``httpx.Client`` (or httpx2's): every 4xx/5xx response raises
+    its Problem."""
 
-    def check(response: httpx.Response) -> None:
+    def check(response: Any) -> None:
         if response.status_code >= 400:
             response.read()
             raise_for_problem(response, upstream=upstream)
@@ -162,13 +181,14 @@ def event_hooks(*, upstream: str | None = None) -> dict[str, list[Callable[..., 
 def async_event_hooks(
     *, upstream: str | None = None
 ) -> dict[str, list[Callable[..., Awaitable[None]]]]:
-    """Event hooks for ``httpx.AsyncClient``: every 4xx/5xx response raises its Problem."""
+    """Event hooks for ``httpx.AsyncClient`` (or httpx2's): every 4xx/5xx response
+    raises its Problem."""
     stamp = _stamp(upstream)
 
-    async def astamp(request: httpx.Request) -> None:
+    async def astamp(request: Request) -> None:
         stamp(request)
 
-    async def check(response: httpx.Response) -> None:
+    async def check(response: Any) -> None:
         if response.status_code >= 400:
             await response.aread()
             raise_for_problem(response, upstream=upstream)

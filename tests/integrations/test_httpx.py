@@ -1,13 +1,14 @@
-"""httpx: upstream failures as gateway problems (the client side is tests/test_client.py)."""
+"""httpx and httpx2: upstream failures as gateway problems, the same for either package
+(``http`` is the one a test runs with); the client side is tests/test_client.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
-import httpx
 import pytest
-from _support import NOT_FOUND_DETAIL, UPSTREAM, assert_problem, client, mock, upstream_404
+from _support import NOT_FOUND_DETAIL, UPSTREAM, assert_problem, client
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -19,7 +20,7 @@ from asgi_problems import (
     ServiceUnavailable,
     install,
 )
-from asgi_problems.client import async_event_hooks, raise_for_problem
+from asgi_problems.client import async_event_hooks, event_hooks, raise_for_problem
 
 BAD_GATEWAY = STATUSES[502].description
 GATEWAY_TIMEOUT = STATUSES[504].description
@@ -29,7 +30,8 @@ GATEWAY_TIMEOUT = STATUSES[504].description
 
 
 def gateway(
-    upstream: Callable[[httpx.Request], httpx.Response],
+    http: ModuleType,
+    upstream: Callable[[Any], Any],
     *,
     name: str | None = None,
     status_check: bool = False,
@@ -37,7 +39,8 @@ def gateway(
 ) -> Starlette:
     async def quote(request: Request) -> Response:
         hooks = {} if status_check else async_event_hooks(upstream=name)
-        async with httpx.AsyncClient(transport=mock(upstream), event_hooks=hooks) as c:
+        transport = http.MockTransport(upstream)
+        async with http.AsyncClient(transport=transport, event_hooks=hooks) as c:
             upstream_response = await c.get(UPSTREAM)
             if status_check:
                 upstream_response.raise_for_status()
@@ -48,33 +51,33 @@ def gateway(
     return app
 
 
-def raising(exc: Exception) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
+def raising(exc: Exception) -> Callable[[Any], Any]:
+    def handler(request: Any) -> Any:
         raise exc
 
     return handler
 
 
-def assert_no_upstream_leak(r: httpx.Response) -> None:
+def assert_no_upstream_leak(r: Any) -> None:
     for secret in ("billing.internal", "9000", "s3cret", "/v1/accounts", "locked"):
         assert secret not in r.text
 
 
 @pytest.mark.parametrize(
-    ("error", "status", "detail"),
+    ("error", "message", "status", "detail"),
     [
-        (httpx.ConnectTimeout("timed out connecting to billing.internal"), 504, GATEWAY_TIMEOUT),
-        (httpx.ReadTimeout("read timed out"), 504, GATEWAY_TIMEOUT),
-        (httpx.PoolTimeout("pool"), 504, GATEWAY_TIMEOUT),
-        (httpx.ConnectError("connection refused by billing.internal:9000"), 502, BAD_GATEWAY),
-        (httpx.RemoteProtocolError("peer closed"), 502, BAD_GATEWAY),
-        (httpx.ReadError("reset"), 502, BAD_GATEWAY),
+        ("ConnectTimeout", "timed out connecting to billing.internal", 504, GATEWAY_TIMEOUT),
+        ("ReadTimeout", "read timed out", 504, GATEWAY_TIMEOUT),
+        ("PoolTimeout", "pool", 504, GATEWAY_TIMEOUT),
+        ("ConnectError", "connection refused by billing.internal:9000", 502, BAD_GATEWAY),
+        ("RemoteProtocolError", "peer closed", 502, BAD_GATEWAY),
+        ("ReadError", "reset", 502, BAD_GATEWAY),
     ],
 )
 async def test_transport_failures_become_gateway_problems(
-    error: Exception, status: int, detail: str
+    http: ModuleType, error: str, message: str, status: int, detail: str
 ) -> None:
-    async with client(gateway(raising(error))) as c:
+    async with client(gateway(http, raising(getattr(http, error)(message)))) as c:
         r = await c.get("/quote")
     body = assert_problem(r, status, detail=detail)
     assert "upstream" not in body
@@ -82,9 +85,9 @@ async def test_transport_failures_become_gateway_problems(
 
 
 def failing_upstream(
-    status: int, detail: str = "price table is locked"
-) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
+    http: ModuleType, status: int, detail: str = "price table is locked"
+) -> Callable[[Any], Any]:
+    def handler(request: Any) -> Any:
         body = {
             "type": "about:blank",
             "title": "x",
@@ -92,7 +95,7 @@ def failing_upstream(
             "detail": detail,
             "instance": "/v1/accounts/7",
         }
-        return httpx.Response(
+        return http.Response(
             status, json=body, headers={"content-type": "application/problem+json"}
         )
 
@@ -100,37 +103,35 @@ def failing_upstream(
 
 
 @pytest.mark.parametrize("status", [500, 503, 504])
-async def test_upstream_5xx_is_our_502(status: int) -> None:
-    async with client(gateway(failing_upstream(status))) as c:
+async def test_upstream_5xx_is_our_502(http: ModuleType, status: int) -> None:
+    async with client(gateway(http, failing_upstream(http, status))) as c:
         r = await c.get("/quote")
     assert_problem(r, 502, detail=BAD_GATEWAY, title="Bad Gateway")
     assert_no_upstream_leak(r)
 
 
-async def test_upstream_detail_passes_only_when_asked() -> None:
-    async with client(gateway(failing_upstream(500), pass_upstream_detail=True)) as c:
+async def test_upstream_detail_passes_only_when_asked(http: ModuleType) -> None:
+    async with client(gateway(http, failing_upstream(http, 500), pass_upstream_detail=True)) as c:
         r = await c.get("/quote")
     body = assert_problem(r, 502, detail="price table is locked")
     assert "instance" not in body
 
 
-async def test_upstream_4xx_keeps_its_status_but_nothing_of_its_body() -> None:
-    async with client(gateway(failing_upstream(404, "No account 7."))) as c:
+async def test_upstream_4xx_keeps_its_status_but_nothing_of_its_body(http: ModuleType) -> None:
+    async with client(gateway(http, failing_upstream(http, 404, "No account 7."))) as c:
         r = await c.get("/quote")
     body = assert_problem(r, 404, detail=STATUSES[404].description, title="Not Found")
     assert set(body) == {"type", "title", "status", "detail"}
     async with client(
-        gateway(failing_upstream(404, "No account 7."), pass_upstream_detail=True)
+        gateway(http, failing_upstream(http, 404, "No account 7."), pass_upstream_detail=True)
     ) as c:
         passed = await c.get("/quote")
     body = assert_problem(passed, 404, detail="No account 7.")
     assert "instance" not in body
 
 
-def leaky_upstream(
-    status: int, headers: dict[str, str]
-) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
+def leaky_upstream(http: ModuleType, status: int, headers: dict[str, str]) -> Callable[[Any], Any]:
+    def handler(request: Any) -> Any:
         body = {
             "type": "https://billing.internal/probs/sql",
             "title": "SQL error at billing.internal",
@@ -139,7 +140,7 @@ def leaky_upstream(
             "debug": {"sql": "SELECT 1"},
             "internal_url": "https://admin:s3cret@billing.internal:9000/v1/accounts",
         }
-        return httpx.Response(
+        return http.Response(
             status, json=body, headers={"content-type": "application/problem+json", **headers}
         )
 
@@ -162,9 +163,9 @@ def leaky_upstream(
     "status_check", [False, True], ids=["raise_for_problem", "raise_for_status"]
 )
 async def test_upstream_4xx_passes_only_the_headers_its_status_requires(
-    status: int, headers: dict[str, str], kept: str | None, status_check: bool
+    http: ModuleType, status: int, headers: dict[str, str], kept: str | None, status_check: bool
 ) -> None:
-    app = gateway(leaky_upstream(status, headers), status_check=status_check)
+    app = gateway(http, leaky_upstream(http, status, headers), status_check=status_check)
     async with client(app) as c:
         r = await c.get("/quote")
     body = assert_problem(r, status, detail=STATUSES[status].description)
@@ -175,10 +176,10 @@ async def test_upstream_4xx_passes_only_the_headers_its_status_requires(
         assert r.headers[kept] == next(v for k, v in headers.items() if k.lower() == kept)
 
 
-async def test_upstream_name_only_when_configured() -> None:
-    async with client(gateway(raising(httpx.ConnectError("refused")), name="billing")) as c:
+async def test_upstream_name_only_when_configured(http: ModuleType) -> None:
+    async with client(gateway(http, raising(http.ConnectError("refused")), name="billing")) as c:
         refused = await c.get("/quote")
-    async with client(gateway(failing_upstream(500), name="billing")) as c:
+    async with client(gateway(http, failing_upstream(http, 500), name="billing")) as c:
         failed = await c.get("/quote")
     assert_problem(refused, 502, upstream="billing")
     assert_problem(failed, 502, upstream="billing")
@@ -188,18 +189,23 @@ async def test_upstream_name_only_when_configured() -> None:
 @pytest.mark.parametrize(
     ("upstream_status", "status"), [(500, 502), (502, 502), (404, 404), (409, 409)]
 )
-async def test_raise_for_status_is_mapped_too(upstream_status: int, status: int) -> None:
-    app = gateway(lambda request: httpx.Response(upstream_status, text="locked"), status_check=True)
+async def test_raise_for_status_is_mapped_too(
+    http: ModuleType, upstream_status: int, status: int
+) -> None:
+    app = gateway(
+        http, lambda request: http.Response(upstream_status, text="locked"), status_check=True
+    )
     async with client(app) as c:
         r = await c.get("/quote")
     assert_problem(r, status, detail=STATUSES[status].description)
     assert_no_upstream_leak(r)
 
 
-async def test_user_mapping_overrides_the_defaults() -> None:
+async def test_user_mapping_overrides_the_defaults(http: ModuleType) -> None:
     app = gateway(
-        raising(httpx.ReadTimeout("slow")),
-        mapping={httpx.TimeoutException: lambda exc: ServiceUnavailable(retry_after=5)},
+        http,
+        raising(http.ReadTimeout("slow")),
+        mapping={http.TimeoutException: lambda exc: ServiceUnavailable(retry_after=5)},
     )
     async with client(app) as c:
         r = await c.get("/quote")
@@ -207,25 +213,44 @@ async def test_user_mapping_overrides_the_defaults() -> None:
     assert r.headers["retry-after"] == "5"
 
 
-def test_streamed_sync_response_is_read_for_its_problem() -> None:
-    with httpx.Client(transport=mock(upstream_404)) as c, c.stream("GET", UPSTREAM) as streamed:
+def upstream_404(http: ModuleType) -> Any:
+    return http.MockTransport(
+        lambda request: http.Response(404, json={"title": "Not Found", "detail": "no such account"})
+    )
+
+
+def test_streamed_sync_response_is_read_for_its_problem(http: ModuleType) -> None:
+    with http.Client(transport=upstream_404(http)) as c, c.stream("GET", UPSTREAM) as streamed:
         with pytest.raises(NotFound) as info:
             raise_for_problem(streamed)
     assert info.value.detail == "no such account"
 
 
-class AsyncOnly(httpx.AsyncByteStream):
-    async def __aiter__(self) -> Any:
-        yield b'{"detail": "no such account"}'
+async def test_unread_async_stream_still_raises_its_class(http: ModuleType) -> None:
+    class AsyncOnly(http.AsyncByteStream):  # type: ignore[name-defined,misc]
+        async def __aiter__(self) -> Any:
+            yield b'{"detail": "no such account"}'
 
-
-async def test_unread_async_stream_still_raises_its_class() -> None:
-    def streaming_404(request: httpx.Request) -> httpx.Response:
+    def streaming_404(request: Any) -> Any:
         headers = {"content-type": "application/problem+json"}
-        return httpx.Response(404, headers=headers, stream=AsyncOnly())
+        return http.Response(404, headers=headers, stream=AsyncOnly())
 
-    async with httpx.AsyncClient(transport=mock(streaming_404)) as c:
+    async with http.AsyncClient(transport=http.MockTransport(streaming_404)) as c:
         async with c.stream("GET", UPSTREAM) as streamed:
             with pytest.raises(NotFound) as info:
                 raise_for_problem(streamed)
     assert info.value.detail == NOT_FOUND_DETAIL
+
+
+async def test_event_hooks_raise_the_class_and_name_the_upstream(http: ModuleType) -> None:
+    transport = http.MockTransport(failing_upstream(http, 404, "No account 7."))
+    hooks = async_event_hooks(upstream="billing")
+    async with http.AsyncClient(transport=transport, event_hooks=hooks) as c:
+        with pytest.raises(NotFound) as info:
+            await c.get(UPSTREAM)
+    assert (info.value.detail, info.value.upstream) == ("No account 7.", "billing")
+    sync_hooks = event_hooks(upstream="billing")
+    sync_transport = http.MockTransport(failing_upstream(http, 404, "No account 7."))
+    with http.Client(transport=sync_transport, event_hooks=sync_hooks) as c:
+        with pytest.raises(NotFound):
+            c.get(UPSTREAM)
