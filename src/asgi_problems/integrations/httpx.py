@@ -16,6 +16,7 @@ from .._problem import Problem
 from .._upstream import upstream_problem
 from ..client import UPSTREAM_KEY
 
+
 def _upstream_name(exc: Any) -> dict[str, Any]:
     # Only a name the user chose: never the URL, host or query of the request.
     try:
