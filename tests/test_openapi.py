@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 from pydantic import BaseModel
 
 from asgi_problems import (
+    STATUSES,
     Conflict,
     Forbidden,
     MethodNotAllowed,
@@ -225,8 +226,14 @@ def test_generic_responses_on_every_operation() -> None:
     paths = document["paths"]
     plain_responses = paths["/plain"]["get"]["responses"]
     assert set(plain_responses) == {"200", "500"}
-    assert plain_responses["500"]["content"] == {
-        MEDIA: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+    assert list(plain_responses["500"]["content"]) == [MEDIA]
+    crash = plain_responses["500"]["content"][MEDIA]
+    assert crash["schema"] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert crash["example"] == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": STATUSES[500].description,
     }
     assert set(paths["/items"]["post"]["responses"]) == {"200", "400", "422", "500"}
     assert paths["/custom"]["get"]["responses"]["500"]["description"] == "Ours"

@@ -10,6 +10,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from ._members import MISSING, members_of
+from ._openapi_examples import with_examples
 from ._problem import Problem, own_title
 from ._render import json_text
 from ._status import STATUSES
@@ -120,10 +121,10 @@ _HEADERS = {
 }
 
 
-def _response(code: int, schema: dict[str, Any]) -> dict[str, Any]:
+def _response(code: int, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {
-        "description": STATUSES[code].description,
-        "content": {PROBLEM_MEDIA_TYPE: {"schema": schema}},
+        "description": description or STATUSES[code].description,
+        "content": {PROBLEM_MEDIA_TYPE: with_examples(code, {"schema": schema})},
     }
     if code in _HEADERS:
         name, description = _HEADERS[code]
@@ -281,6 +282,15 @@ def _patch_responses(responses: MutableMapping[str, Any], schemas: dict[str, Any
         json_schema = content.get("application/json", {}).get("schema")
         if code == "422" and json_schema == {"$ref": _REF + "HTTPValidationError"}:
             responses[code] = _response(422, _ref(VALIDATION_SCHEMA))
+        elif (
+            _is_error(code)
+            and PROBLEM_MEDIA_TYPE not in content
+            and (json_schema is not None or not content)
+        ):
+            # The app's own error documented as JSON (responses={400: {"model": ...}}),
+            # or with no body: raised, it is answered as a problem, so that is what the
+            # document says.
+            responses[code] = _problem_response(code, response)
         elif PROBLEM_MEDIA_TYPE in content and json_schema == {}:
             # FastAPI adds an empty application/json entry to every extra response.
             del content["application/json"]
@@ -297,6 +307,23 @@ def _discriminated(options: list[dict[str, Any]], schemas: dict[str, Any]) -> di
             return {"oneOf": options}
         mapping[component["allOf"][1]["properties"]["type"]["enum"][0]] = ref
     return {"oneOf": options, "discriminator": {"propertyName": "type", "mapping": mapping}}
+
+
+def _is_error(code: str) -> bool:
+    return len(code) == 3 and code[0] in "45" and (code[1:].isdigit() or code[1:] == "XX")
+
+
+def _problem_response(code: str, documented: dict[str, Any]) -> dict[str, Any]:
+    """A problem response in place of the one documented for ``code``, keeping its
+    description and headers."""
+    status = int(code) if code.isdigit() else int(code[0]) * 100
+    schema = _ref(VALIDATION_SCHEMA if status == 422 else PROBLEM_SCHEMA)
+    response = _response(status, schema, documented.get("description"))
+    if code.isdigit() and status not in STATUSES:
+        response["content"][PROBLEM_MEDIA_TYPE]["example"]["status"] = status
+    if "headers" in documented:
+        response["headers"] = {**response.get("headers", {}), **documented["headers"]}
+    return response
 
 
 def _named(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:

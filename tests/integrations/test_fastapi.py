@@ -314,19 +314,20 @@ def test_openapi_replaces_the_default_422_everywhere() -> None:
     with_params = [op for op in operations if "parameters" in op or "requestBody" in op]
     assert len(with_params) == 2
     for op in with_params:
-        assert op["responses"]["422"]["content"] == {
-            "application/problem+json": {
-                "schema": {"$ref": "#/components/schemas/ValidationProblem"}
-            }
-        }
+        media = op["responses"]["422"]["content"]
+        assert list(media) == ["application/problem+json"]
+        problem = media["application/problem+json"]
+        assert problem["schema"] == {"$ref": "#/components/schemas/ValidationProblem"}
+        assert problem["example"]["errors"][0]["pointer"] == "#/query/limit"
 
 
 def test_openapi_documents_helper_responses() -> None:
     document = openapi_of(make_app())
     responses = document["paths"]["/items/{item_id}"]["get"]["responses"]
-    assert responses["404"]["content"] == {
-        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
-    }
+    assert list(responses["404"]["content"]) == ["application/problem+json"]
+    media = responses["404"]["content"]["application/problem+json"]
+    assert media["schema"] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert media["example"]["status"] == 404
     assert responses["404"]["description"].startswith("The requested resource")
     # A class of the user's is a component of its own, named after the class.
     conflict = responses["409"]["content"]["application/problem+json"]["schema"]
@@ -389,3 +390,73 @@ def test_problem_responses_accepts_codes_and_classes() -> None:
     assert problem_responses(422)[422]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationProblem"
     }
+
+
+class ErrorModel(BaseModel):
+    detail: str
+
+
+async def test_the_apps_own_documented_errors_are_documented_as_what_is_sent() -> None:
+    # responses={400: {"model": ErrorModel}} documented application/json; raised, the
+    # error is sent as a problem, so the document must say so.
+    app = FastAPI()
+
+    @app.post(
+        "/login",
+        responses={
+            400: {"model": ErrorModel, "description": "Bad credentials."},
+            403: {
+                "description": "Locked out.",
+                "headers": {"X-Lock": {"schema": {"type": "string"}}},
+            },
+            "4XX": {"model": ErrorModel},
+        },
+    )
+    async def login() -> dict[str, str]:
+        raise fastapi.HTTPException(400, detail="LOGIN_BAD_CREDENTIALS")
+
+    install(app)
+    document = app.openapi()
+    validate(document)
+    responses = document["paths"]["/login"]["post"]["responses"]
+    for code in ("400", "403", "4XX"):
+        assert list(responses[code]["content"]) == ["application/problem+json"], code
+        media = responses[code]["content"]["application/problem+json"]
+        assert media["schema"] == {"$ref": "#/components/schemas/ProblemDetails"}
+    assert responses["400"]["description"] == "Bad credentials."
+    assert responses["403"]["description"] == "Locked out."
+    assert "X-Lock" in responses["403"]["headers"]
+    async with client(app) as c:
+        sent = await c.post("/login")
+    body = assert_problem(sent, 400, detail="LOGIN_BAD_CREDENTIALS")
+    schema = {**responses["400"]["content"]["application/problem+json"]["schema"], **document}
+    jsonschema.validate(body, schema)
+
+
+def _examples_and_schemas(document: dict[str, Any]) -> list[tuple[Any, dict[str, Any]]]:
+    found = []
+    for path_item in document["paths"].values():
+        for operation in path_item.values():
+            for response in operation.get("responses", {}).values():
+                media = response.get("content", {}).get("application/problem+json")
+                if media is None:
+                    continue
+                examples = [media["example"]] if "example" in media else []
+                examples += [example["value"] for example in media.get("examples", {}).values()]
+                assert examples, response
+                found += [(example, media["schema"]) for example in examples]
+    return found
+
+
+def test_every_problem_response_has_an_example_that_fits_its_schema() -> None:
+    from _support import load_example
+
+    document = load_example("fastapi_app").app.openapi()
+    found = _examples_and_schemas(document)
+    assert len(found) >= 8
+    for example, schema in found:
+        jsonschema.validate(example, {**schema, "components": document["components"]})
+    put = document["paths"]["/notes/{note_id}"]["put"]["responses"]["409"]
+    examples = put["content"]["application/problem+json"]["examples"]
+    assert examples["NoteLocked"]["value"]["type"] == "https://notes.example/problems/note-locked"
+    assert examples["NoteLocked"]["value"]["locked_by"] == "string"
