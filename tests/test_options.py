@@ -80,3 +80,46 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         async with client(each) as c:
             body = assert_problem(await c.get("/thing"), NotFound, detail="No such thing")
         assert ("instance" in body) is (option == "instance")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "wanted"),
+    [
+        ("debug", "yes", "True or False, not str"),
+        ("instance", 1, "True or False, not int"),
+        ("mapping", [KeyError], "a mapping of exception classes, not list"),
+        ("on_problem", "log", "a function, not str"),
+        ("type_base", b"https://x/", "a str, not bytes"),
+        ("reraise", None, "True or False, not NoneType"),
+    ],
+)
+def test_a_wrong_type_is_refused_naming_the_option(option: str, value: Any, wanted: str) -> None:
+    for call in (lambda: install(Starlette(), **{option: value}),
+                 lambda: ProblemMiddleware(Starlette(), **{option: value})):  # fmt: skip
+        with pytest.raises(TypeError, match=f"the option {option} takes {wanted}"):
+            call()
+
+
+@pytest.mark.parametrize("app_debug", [True, False])
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
+async def test_the_apps_own_debug_is_honoured_unless_told_otherwise(
+    app_debug: bool, framework: str
+) -> None:
+    from fastapi import FastAPI
+
+    async def crash(request: Request) -> Response:
+        raise RuntimeError("the secret cause")
+
+    def make(**options: Any) -> Starlette:
+        cls = FastAPI if framework == "fastapi" else Starlette
+        app = cls(debug=app_debug)
+        app.add_route("/crash", crash)
+        install(app, **options)
+        return app
+
+    for app, shown in ((make(), app_debug), (make(debug=False), False), (make(debug=True), True)):
+        async with client(app) as c:
+            response = await c.get("/crash")
+        body = assert_problem(response, 500)
+        assert ("debug" in body) is shown
+        assert ("the secret cause" in response.text) is shown

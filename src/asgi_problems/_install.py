@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from ._type_pages import add_type_pages, folder_of
 def install(
     app: Any,
     *,
-    debug: bool = False,
+    debug: bool | None = None,
     mapping: Mapping[type[BaseException], MappingTarget] | None = None,
     instance: bool = False,
     on_problem: OnProblem | None = None,
@@ -38,6 +39,9 @@ def install(
     of ``type_base``.
     """
     options = Options.among(locals())
+    if debug is None and isinstance(getattr(app, "debug", None), bool):
+        # FastAPI(debug=True), Starlette's, Litestar's and Quart's alike.
+        options = dataclasses.replace(options, debug=app.debug)
     if not isinstance(app, Starlette):
         integration = integration_for(app)
         if integration is None:

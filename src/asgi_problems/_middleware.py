@@ -35,7 +35,7 @@ class ProblemMiddleware(ErrorLayer):
         self,
         app: ASGIApp,
         *,
-        debug: bool = False,
+        debug: bool | None = None,
         mapping: Mapping[type[BaseException], MappingTarget] | None = None,
         instance: bool = False,
         on_problem: OnProblem | None = None,

@@ -23,8 +23,9 @@ OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 class Options:
     """How an app answers its errors (the README's "Options" lists what each does)."""
 
-    #: A 500 problem carries the exception and its traceback (never in production).
-    debug: bool = False
+    #: A 500 problem carries the exception and its traceback (never in production);
+    #: None: as the app's own ``debug`` (``FastAPI(debug=True)``), else off.
+    debug: bool | None = None
     #: Foreign exception classes -> a Problem class or a callable ``exc -> Problem``.
     mapping: Mapping[type[BaseException], MappingTarget] | None = None
     #: Problems carry the request's path as ``instance``.
@@ -42,7 +43,36 @@ class Options:
     #: 5xx problems carry a ``correlation_id`` that is also on their log record.
     correlation_id: bool = False
 
+    def __post_init__(self) -> None:
+        # A wrong type is refused here, at install(), not found out at the first error:
+        # debug="no" would otherwise be true.
+        for option in dataclasses.fields(self):
+            value = getattr(self, option.name)
+            wanted, fits = _KINDS[option.name]
+            if not (value is None and option.default is None) and not fits(value):
+                raise TypeError(
+                    f"the option {option.name} takes {wanted}, not {type(value).__name__}"
+                )
+
     @classmethod
     def among(cls, arguments: Mapping[str, Any]) -> Options:
         """The options among a call's arguments: ``Options.among(locals())``."""
         return cls(**{field.name: arguments[field.name] for field in dataclasses.fields(cls)})
+
+
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+# What each option takes, said and checked (None too, where None is its default).
+_KINDS: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "debug": ("True or False", _is_bool),
+    "mapping": ("a mapping of exception classes", lambda v: isinstance(v, Mapping)),
+    "instance": ("True or False", _is_bool),
+    "on_problem": ("a function", callable),
+    "reraise": ("True or False", _is_bool),
+    "pass_upstream_detail": ("True or False", _is_bool),
+    "negotiate": ("True or False", _is_bool),
+    "type_base": ("a str", lambda v: isinstance(v, str)),
+    "correlation_id": ("True or False", _is_bool),
+}

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from .._exceptions import BadRequest
 from .._openapi import patch_openapi
 from .._problem import Problem
 from .._translate import Translator
@@ -19,7 +20,14 @@ from .._validation import INPUT_QUOTED, fields_problem, json_pointer
 
 def validation_problem(exc: RequestValidationError) -> Problem:
     """A 422 problem with one ``errors`` entry per failing field; the entries never
-    echo the submitted values, which may be passwords or tokens."""
+    echo the submitted values, which may be passwords or tokens.
+
+    A body that is not JSON at all is a 400: there are no fields to point to (pydantic's
+    location for it is a character offset), and the OpenAPI document says 400.
+    """
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return BadRequest(NOT_JSON)
     return fields_problem(
         [
             {
@@ -27,7 +35,7 @@ def validation_problem(exc: RequestValidationError) -> Problem:
                 "detail": _message(error),
                 "type": str(error.get("type", "")),
             }
-            for error in exc.errors()
+            for error in errors
         ]
     )
 
@@ -41,6 +49,9 @@ def _message(error: Mapping[str, Any]) -> str:
         if f"'{leaf}'" in message or (len(leaf) >= 4 and leaf in message):
             return INPUT_QUOTED
     return message
+
+
+NOT_JSON = "The request body is not valid JSON."
 
 
 def _leaves(value: Any, budget: int) -> list[str]:
