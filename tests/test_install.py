@@ -222,7 +222,8 @@ async def test_user_http_exception_handler_is_respected() -> None:
         return PlainTextResponse("mine", status_code=418)
 
     app = Starlette(routes=[Route("/ok", ok)], exception_handlers={HTTPException: mine})
-    install(app)
+    with pytest.warns(UserWarning, match=r"handler .*mine.* wins over install\(\)"):
+        install(app)
     async with client(app) as c:
         response = await c.get("/nowhere")
     assert (response.status_code, response.text) == (418, "mine")
@@ -369,3 +370,39 @@ async def test_a_str_enum_is_sent_as_its_value(code: Any, accept: str) -> None:
     else:
         assert f"<detail>{value}</detail>" in logged_in.text
         assert f"<code>{value}</code>" in found.text
+
+
+async def test_an_exception_handler_of_the_apps_is_said_to_be_bypassed() -> None:
+    async def mine(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("mine", status_code=500)
+
+    for key in (Exception, 500):
+        app = Starlette(routes=[Route("/crash", crash)], exception_handlers={key: mine})
+        with pytest.warns(UserWarning, match=r"handler .*mine for .* is bypassed.*mapping="):
+            install(app)
+        async with client(app) as c:
+            response = await c.get("/crash")
+        assert_problem(response, 500)  # as the warning says
+
+
+async def test_a_status_handler_of_the_apps_is_said_to_win() -> None:
+    async def mine(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse("mine", status_code=404)
+
+    app = Starlette(routes=[Route("/ok", ok)], exception_handlers={404: mine})
+    with pytest.warns(UserWarning, match=r"handler .*mine for status 404 wins"):
+        install(app)
+    async with client(app) as c:
+        response = await c.get("/nowhere")
+    assert (response.status_code, response.text) == (404, "mine")  # as the warning says
+
+
+def test_no_warning_for_an_app_without_handlers_of_its_own() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        install(Starlette(routes=[Route("/ok", ok)]))
+        from fastapi import FastAPI
+
+        install(FastAPI())  # FastAPI's own handlers are replaced, not warned of

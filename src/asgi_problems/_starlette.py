@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Iterable
 from types import ModuleType
 
@@ -49,9 +50,10 @@ def wire(app: Starlette, error_path: ErrorPath) -> None:
     # plain JSON) and mapped exceptions are answered right where Starlette catches
     # them, inside the route, unless the user registered a handler of their own.
     on_route = _route_handler(error_path)
-    for exc_class in error_path.translations.handled_types():
-        current = app.exception_handlers.get(exc_class)
-        if current is None or getattr(current, "__module__", "").startswith(_FRAMEWORKS):
+    handled = error_path.translations.handled_types()
+    _warn_of_the_apps_handlers(app, handled)
+    for exc_class in handled:
+        if not _is_users(app.exception_handlers.get(exc_class)):
             app.exception_handlers[exc_class] = on_route
     if fastapi:
         fastapi.install_openapi(app, correlation_id=error_path.options.correlation_id)
@@ -77,6 +79,46 @@ def wire(app: Starlette, error_path: ErrorPath) -> None:
         return stack
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
+
+
+def _is_users(handler: object) -> bool:
+    return handler is not None and not getattr(handler, "__module__", "").startswith(_FRAMEWORKS)
+
+
+def _warn_of_the_apps_handlers(app: Starlette, handled: tuple[type[BaseException], ...]) -> None:
+    """Say which of the app's own exception handlers win over ours, and which never run.
+
+    Starlette asks the handlers of the route's exception middleware first, by status
+    code for HTTPExceptions, then by class; a crash reaches our layer before the
+    ServerErrorMiddleware that runs an ``Exception`` or ``500`` handler.
+    """
+    for key, handler in list(app.exception_handlers.items()):
+        if not _is_users(handler):
+            continue
+        name = getattr(handler, "__qualname__", repr(handler))
+        if key in (Exception, 500):
+            warnings.warn(
+                f"asgi-problems: the app's handler {name} for {_label(key)} is bypassed: "
+                "crashes are answered as 500 problems before Starlette's "
+                "ServerErrorMiddleware would call it. To shape that answer, pass "
+                "mapping={Exception: your_function} to install(); to observe crashes, "
+                "on_problem.",
+                UserWarning,
+                stacklevel=3,
+            )
+        elif isinstance(key, int) or (isinstance(key, type) and issubclass(key, handled)):
+            warnings.warn(
+                f"asgi-problems: the app's handler {name} for {_label(key)} wins over "
+                "install(): what it answers is not a problem. To combine the two, let it "
+                "raise a Problem (raise BadRequest(...) from exc), or remove it and pass "
+                "mapping= or on_problem= to install().",
+                UserWarning,
+                stacklevel=3,
+            )
+
+
+def _label(key: object) -> str:
+    return f"status {key}" if isinstance(key, int) else getattr(key, "__name__", repr(key))
 
 
 def adopt(app: Starlette, error_path: ErrorPath) -> None:

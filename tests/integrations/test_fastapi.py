@@ -286,7 +286,8 @@ async def test_user_validation_handler_is_respected() -> None:
     async def mine(request: Request, exc: RequestValidationError) -> PlainTextResponse:
         return PlainTextResponse("mine", status_code=400)
 
-    install(app)
+    with pytest.warns(UserWarning, match=r"handler .*mine.* wins over install\(\)"):
+        install(app)
     async with client(app) as c:
         response = await c.get("/n?q=x")
     assert (response.status_code, response.text) == (400, "mine")

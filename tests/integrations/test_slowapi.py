@@ -95,7 +95,10 @@ async def test_a_handler_of_the_users_stays() -> None:
     async def limited() -> dict[str, bool]:
         return {"ok": True}
 
-    install(app)
+    with pytest.warns(
+        UserWarning, match=r"_rate_limit_exceeded_handler for RateLimitExceeded wins"
+    ):
+        install(app)
     async with client(app) as c:
         await c.get("/limited")
         response = await c.get("/limited")
