@@ -406,3 +406,20 @@ def test_no_warning_for_an_app_without_handlers_of_its_own() -> None:
         from fastapi import FastAPI
 
         install(FastAPI())  # FastAPI's own handlers are replaced, not warned of
+
+
+async def test_a_mapping_callable_may_take_the_request() -> None:
+    async def lookup(request: Request) -> Response:
+        raise KeyError("item 7")
+
+    def missing_item(exc: KeyError, request: Request) -> Problem:
+        # What the handler needs of the request: here, whether it came from a partner.
+        return NotFound("No such item.", partner="x-partner" in request.headers)
+
+    app = Starlette(routes=[Route("/items", lookup)])
+    install(app, mapping={KeyError: missing_item, LookupError: lambda exc: NotFound()})
+    async with client(app) as c:
+        partner = await c.get("/items", headers={"X-Partner": "acme"})
+        other = await c.get("/items")
+    assert_problem(partner, 404, detail="No such item.", partner=True)
+    assert_problem(other, 404, partner=False)

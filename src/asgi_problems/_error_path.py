@@ -38,7 +38,7 @@ from ._options import Options
 from ._problem import Problem, for_any_status
 from ._render import render
 from ._report import report, trace_id
-from ._status import type_slug
+from ._status import class_slug, type_slug
 from ._translate import ITSELF, Resolved, Translations, Translator, from_http_exception
 
 logger = logging.getLogger("asgi_problems")
@@ -247,7 +247,7 @@ class ErrorPath:
         """Steps 2 and 3: the exception that decides, its problem, whether it was a
         crash, and the correlation id of a server error (when that option is on)."""
         caught = exc
-        exc, problem, crashed, others = self.translations.decide(exc)
+        exc, problem, crashed, others = self.translations.decide(exc, scope)
         if problem is not exc:
             # So that on_problem (and a debugger) can reach what happened.
             problem.__cause__ = exc
@@ -322,7 +322,7 @@ class ErrorPath:
             form,
             None
             if type_base is None or problem.type != "about:blank"
-            else type_base + type_slug(problem.status),
+            else type_base + derived_slug(problem),
             options.negotiate,
         )
 
@@ -424,6 +424,23 @@ def _where(scope: Scope) -> tuple[str, str]:
 # Characters a path keeps as they are: RFC 3986's pchar and "/", and "%" for the
 # escapes the client already made.
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+def derived_slug(problem: Problem) -> str:
+    """The last segment of the type URI that ``type_base`` gives a problem without a type
+    of its own: its class's name for a class of the app's ("out-of-credit"), else its
+    status's ("not-found")."""
+    cls = type(problem)
+    slug = _class_slugs.get(cls)
+    if slug is None:
+        slug = _class_slugs(cls)
+    return slug or type_slug(problem.status)
+
+
+# Class -> its slug, "" for the classes of this package (they go by status).
+_class_slugs: Memo[type[Problem], str] = Memo(
+    lambda cls: "" if cls.__module__.split(".")[0] == "asgi_problems" else class_slug(cls.__name__)
+)
 
 
 def instance_of(scope: Scope) -> str:

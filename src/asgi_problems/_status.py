@@ -6,6 +6,7 @@ ones of the running Python's ``http.HTTPStatus``, which change between versions)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -193,3 +194,10 @@ def slug(title: str) -> str:
     return "-".join(
         "".join(c if c.isalnum() else " " for c in title.replace("'", "")).lower().split()
     )
+
+
+def class_slug(name: str) -> str:
+    """A class name as a URI segment: "OutOfCredit" -> "out-of-credit",
+    "HTTPVersionMismatch" -> "http-version-mismatch"."""
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", name)
+    return slug(re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", words))

@@ -7,12 +7,14 @@ import builtins
 import copy
 import http.client
 import importlib
+import inspect
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
+from starlette.types import Scope
 
 from ._exceptions import BadRequest, InternalServerError
 from ._headers import RawHeaders, encode_headers
@@ -33,7 +35,8 @@ Resolved = tuple[Exception, Problem, bool]
 # The same, and what else a group held with it.
 Translated = tuple[Exception, Problem, bool, list[Resolved]]
 _NONE: list[Resolved] = []  # nothing else; never changed
-MappingTarget = type[Problem] | Callable[[Any], Problem]
+# A Problem class, or a callable ``exc -> Problem`` or ``(exc, request) -> Problem``.
+MappingTarget = type[Problem] | Callable[..., Problem]
 
 # A builtin from Python 3.11 on; 3.10 has the backport that anyio (and so
 # Starlette) already depends on there.
@@ -119,6 +122,13 @@ def _text(value: Any) -> str:
     return as_text(value)
 
 
+def _request(scope: Scope | None) -> HTTPConnection | None:
+    # A Request for HTTP; a websocket's scope gives the HTTPConnection both share.
+    if scope is None:
+        return None
+    return Request(scope) if scope["type"] == "http" else HTTPConnection(scope)
+
+
 def from_client_disconnect(exc: ClientDisconnect) -> Problem:
     """A request body cut short by the client: its error, not a crash of ours.
 
@@ -137,6 +147,28 @@ def _clean(items: tuple[tuple[str, str], ...]) -> RawHeaders:
 _cleaned: Memo[tuple[tuple[str, str], ...], RawHeaders] = Memo(
     _clean, weight=lambda items, raw: sum(len(name) + len(value) for name, value in raw)
 )
+
+
+class WithRequest:
+    """A mapping callable that takes the request too: ``(exc, request) -> Problem``."""
+
+    def __init__(self, function: Callable[[Any, Any], Problem]) -> None:
+        self.function = function
+
+    def __call__(self, exc: Any, request: Any = None) -> Problem:
+        return self.function(exc, request)
+
+
+def _takes_request(function: Callable[..., Problem]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):  # a builtin without a signature: exc only
+        return False
+    positional = [
+        p for p in parameters
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]  # fmt: skip
+    return len(positional) >= 2
 
 
 def _translator(target: MappingTarget) -> Translator:
@@ -158,9 +190,10 @@ def _translator(target: MappingTarget) -> Translator:
                 )
             return lambda exc: problem_class()
     elif callable(target):
-        return target
+        return WithRequest(target) if _takes_request(target) else target
     raise TypeError(
-        f"mapping values must be a Problem subclass or a callable exc -> Problem, not {target!r}"
+        "mapping values must be a Problem subclass or a callable exc -> Problem "
+        f"(or (exc, request) -> Problem), not {target!r}"
     )
 
 
@@ -229,9 +262,10 @@ class Translations:
             return self.rules(exc_type)
         return translator  # type: ignore[return-value]
 
-    def decide(self, exc: Exception) -> Translated:
+    def decide(self, exc: Exception, scope: Scope | None = None) -> Translated:
         """The exception that decides the answer, its problem, whether it was a crash,
-        and the others that an exception group held with it.
+        and the others that an exception group held with it. ``scope`` is the request's,
+        for the mapping callables that take the request.
 
         A group of one stands for its member; a group of several is answered with its
         most severe member (the first 5xx, else the first one).
@@ -241,14 +275,14 @@ class Translations:
         if isinstance(exc, Group):
             exc = unwrap(exc)
         if not isinstance(exc, Group):
-            problem, crashed = self(exc)
+            problem, crashed = self(exc, scope)
             return exc, problem, crashed, _NONE
-        results = [(member, *self(member)) for member in leaves(exc)]
+        results = [(member, *self(member, scope)) for member in leaves(exc)]
         chosen = max(results, key=lambda result: result[1].status >= 500)
         others = [result for result in results if result[0] is not chosen[0]]
         return (*chosen, others)
 
-    def __call__(self, exc: BaseException) -> tuple[Problem, bool]:
+    def __call__(self, exc: BaseException, scope: Scope | None = None) -> tuple[Problem, bool]:
         """The problem for ``exc`` and whether it was an unexpected crash."""
         translator: Translator | None = self.rule(type(exc))
         if translator is ITSELF and isinstance(exc, Problem):
@@ -256,7 +290,10 @@ class Translations:
         if translator is None:
             return InternalServerError(), True
         try:
-            problem = translator(exc)
+            if type(translator) is WithRequest:
+                problem = translator(exc, _request(scope))
+            else:
+                problem = translator(exc)
         except Exception:
             logger.exception("the mapping for %s raised; answering 500", type(exc).__name__)
             return InternalServerError(), True

@@ -23,7 +23,14 @@ from ._exceptions import NotFound
 from ._formats import encode_type_index, encode_type_page
 from ._openapi import extension_members, is_users_class
 from ._problem import Problem
-from ._status import STATUSES, UNREGISTERED, slug, title_and_description, type_slug
+from ._status import (
+    STATUSES,
+    UNREGISTERED,
+    class_slug,
+    slug,
+    title_and_description,
+    type_slug,
+)
 
 _HTML = "text/html; charset=utf-8"
 
@@ -67,10 +74,14 @@ def documented_types(type_base: str) -> dict[str, TypeDoc]:
         )
     folder = folder_of(type_base)
     for cls in _users_classes():
+        if cls.type == "about:blank":
+            # A class without a type of its own is sent with one after its name.
+            path = class_slug(cls.__name__)
+            docs.setdefault(path, _class_doc(cls, type_base + path))
         # An absolute type under type_base, or a reference relative to this host.
         for prefix in (type_base, folder):
             if cls.type.startswith(prefix) and len(cls.type) > len(prefix):
-                docs.setdefault(cls.type[len(prefix) :], _class_doc(cls))
+                docs.setdefault(cls.type[len(prefix) :], _class_doc(cls, cls.type))
     return docs
 
 
@@ -86,12 +97,12 @@ def _users_classes() -> list[type[Problem]]:
     return found
 
 
-def _class_doc(cls: type[Problem]) -> TypeDoc:
+def _class_doc(cls: type[Problem], type_uri: str) -> TypeDoc:
     title, description = title_and_description(cls.status)
     if cls.__doc__:
         description = inspect.cleandoc(cls.__doc__)
     return TypeDoc(
-        cls.type, cls.status, str(cls.status), cls.title or title, description,
+        type_uri, cls.status, str(cls.status), cls.title or title, description,
         extension_members(cls),
     )  # fmt: skip
 
