@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO := $(VENV)/.demo
 
 .PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint bench dist clean
 
@@ -12,7 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The demos need the package, FastAPI, httpx and uvicorn: the demo extra, not the tests'.
+$(DEMO): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[demo]'
+	touch $(DEMO)
+
+demo: $(DEMO)
 	@echo "Serving examples/app.py on http://127.0.0.1:8000 -- try, in another shell:"
 	@echo "  curl -i http://127.0.0.1:8000/nowhere"
 	@echo "  curl -i http://127.0.0.1:8000/notes"
@@ -21,14 +29,14 @@ demo: $(STAMP)
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' http://127.0.0.1:8000/crash"
 	$(BIN)/uvicorn examples.app:app --host 127.0.0.1 --port 8000
 
-demo-fastapi: $(STAMP)
+demo-fastapi: $(DEMO)
 	@echo "Serving examples/fastapi_app.py -- open http://127.0.0.1:8000/docs, or try:"
 	@echo "  curl -i http://127.0.0.1:8000/notes"
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' 'http://127.0.0.1:8000/notes?limit=0'"
 	@echo "  curl -i -H 'Authorization: Bearer demo-token' -H 'Content-Type: application/json' -d '{\"text\": \"\"}' http://127.0.0.1:8000/notes"
 	$(BIN)/uvicorn examples.fastapi_app:app --host 127.0.0.1 --port 8000
 
-demo-gateway: $(STAMP)
+demo-gateway: $(DEMO)
 	@echo "Serving the upstream on :8001 and the gateway (examples/gateway.py) on :8000 -- try:"
 	@echo "  curl -i http://127.0.0.1:8000/quotes/apple"
 	@echo "  curl -i http://127.0.0.1:8000/quotes/kiwi"

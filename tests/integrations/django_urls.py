@@ -8,13 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.views import View
 
-from asgi_problems.integrations.django import (
-    bad_request,
-    not_found,
-    permission_denied,
-    server_error,
-)
-
 
 class Ok(View):
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -45,10 +38,4 @@ urlpatterns = [
     path("crash", raising(lambda: KeyError(SECRET))),
     path("mapped", raising(OutOfStock)),
 ]
-
-handler400, handler403, handler404, handler500 = (
-    bad_request,
-    permission_denied,
-    not_found,
-    server_error,
-)
+# No handler404 & co.: the MIDDLEWARE entry alone answers what Django catches itself.

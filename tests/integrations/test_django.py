@@ -90,3 +90,17 @@ async def test_wsgi_projects_get_problems_too(problem_logs: pytest.LogCaptureFix
     assert_problem(crashed, 500)
     assert_problem(nowhere, 404)
     assert [r.name for r in problem_logs.records if r.exc_info] == ["asgi_problems"]
+
+
+async def test_a_urlconfs_own_error_page_wins() -> None:
+    # The middleware alone answers the router's 404 (django_urls names no handler);
+    # a URLconf that names its own handler404 keeps its page.
+    from django.test import override_settings
+
+    async with client(make_app()) as c:
+        ours = await c.get("/nowhere")
+    assert_problem(ours, 404)
+    with override_settings(ROOT_URLCONF="django_urls_own"):
+        async with client(make_app()) as c:
+            own = await c.get("/nowhere")
+    assert (own.status_code, own.text) == (404, "<h1>Our own page</h1>")

@@ -6,15 +6,12 @@ Django apps are not objects that install() could take. Instead::
     MIDDLEWARE = ["asgi_problems.integrations.django.ProblemMiddleware", ...]
     ASGI_PROBLEMS = {"mapping": {...}, "instance": True}   # the options, if any
 
-    # urls.py (ROOT_URLCONF): the router's 404 and Django's other error answers
-    from asgi_problems.integrations.django import bad_request, not_found, permission_denied, server_error
-    handler400, handler403, handler404, handler500 = bad_request, permission_denied, not_found, server_error
-
 The middleware answers what views raise (Django calls ``process_exception`` for
-that) and turns the 405s of ``HttpResponseNotAllowed`` into problems. The four
-handlers answer what Django itself catches: the router's 404 (``Resolver404``),
-``PermissionDenied`` and ``SuspiciousOperation`` from other middleware, and crashes
-outside views (those Django logs itself, on ``django.request``).
+that) and turns the 405s of ``HttpResponseNotAllowed`` into problems. For what Django
+catches itself (the router's 404, ``PermissionDenied`` and ``SuspiciousOperation``
+from other middleware, crashes outside views, which Django logs on
+``django.request``), it makes the four handlers below the defaults of every URLconf
+that names none of its own (``handler404 = ...`` in urls.py wins).
 """
 
 from __future__ import annotations
@@ -70,6 +67,7 @@ class ProblemMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
+        _answer_what_django_catches()
         self._async = iscoroutinefunction(get_response)
         if self._async:
             markcoroutinefunction(self)
@@ -130,6 +128,27 @@ def _scope_of(request: HttpRequest) -> dict[str, Any]:
 
 
 # The handlers Django calls for what it catches itself (handler400 ... in urls.py).
+
+
+def _answer_what_django_catches() -> None:
+    """Make ours the error handlers of URLconfs that name none of their own.
+
+    Django looks for ``handler404`` & co. in the URLconf, then takes the defaults of
+    ``django.conf.urls``. Those defaults become ours (unless changed already), so that
+    the MIDDLEWARE entry alone answers the router's 404 and what Django catches
+    outside views as problems; a URLconf's own handlers still win.
+    """
+    from django.conf import urls
+    from django.views import defaults
+
+    for code, default, ours in (
+        (400, defaults.bad_request, bad_request),
+        (403, defaults.permission_denied, permission_denied),
+        (404, defaults.page_not_found, not_found),
+        (500, defaults.server_error, server_error),
+    ):
+        if getattr(urls, f"handler{code}", None) is default:
+            setattr(urls, f"handler{code}", ours)
 
 
 def _caught(request: HttpRequest, exception: Exception) -> HttpResponse:
