@@ -73,15 +73,18 @@ def documented_types(type_base: str) -> dict[str, TypeDoc]:
             type_base + slug(title), None, f"{group}xx", title, description, {}
         )
     folder = folder_of(type_base)
-    for cls in _users_classes():
-        if cls.type == "about:blank":
-            # A class without a type of its own is sent with one after its name.
-            path = class_slug(cls.__name__)
-            docs.setdefault(path, _class_doc(cls, type_base + path))
+    classes = _users_classes()
+    for cls in classes:
         # An absolute type under type_base, or a reference relative to this host.
         for prefix in (type_base, folder):
             if cls.type.startswith(prefix) and len(cls.type) > len(prefix):
                 docs.setdefault(cls.type[len(prefix) :], _class_doc(cls, cls.type))
+    for cls in classes:
+        if cls.type == "about:blank":
+            # A class without a type of its own is sent with one after its name,
+            # unless a type of that name is documented already.
+            path = class_slug(cls.__name__)
+            docs.setdefault(path, _class_doc(cls, type_base + path))
     return docs
 
 
