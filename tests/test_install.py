@@ -423,3 +423,26 @@ async def test_a_mapping_callable_may_take_the_request() -> None:
         other = await c.get("/items")
     assert_problem(partner, 404, detail="No such item.", partner=True)
     assert_problem(other, 404, partner=False)
+
+
+@pytest.mark.parametrize("framework", ["litestar", "quart", "falcon"])
+def test_reraise_is_refused_where_the_framework_never_lets_a_crash_out(framework: str) -> None:
+    # Litestar, Quart and Falcon answer every exception themselves; a crash let out
+    # after our answer would be something they never do.
+    if framework == "litestar":
+        from litestar import Litestar
+
+        app: Any = Litestar()
+    elif framework == "quart":
+        from quart import Quart
+
+        app = Quart(__name__)
+    else:
+        import falcon.asgi
+
+        app = falcon.asgi.App()
+    with pytest.raises(
+        ValueError, match=r"reraise is for Starlette and FastAPI.*never lets one out"
+    ):
+        install(app, reraise=True)
+    install(app)  # without it, as usual

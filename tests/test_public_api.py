@@ -55,3 +55,19 @@ def test_problems_still_pickle_by_their_exported_name() -> None:
     problem = pickle.loads(pickle.dumps(asgi_problems.NotFound("gone", hint="x")))
     assert type(problem) is asgi_problems.NotFound
     assert (problem.detail, problem.extensions) == ("gone", {"hint": "x"})
+
+
+def test_the_submodules_say_what_they_export() -> None:
+    import asgi_problems.client
+    import asgi_problems.testing
+
+    assert asgi_problems.testing.__all__ == ["assert_problem", "only_documented_problems"]
+    assert asgi_problems.client.__all__ == [
+        "UPSTREAM_KEY", "async_event_hooks", "event_hooks", "raise_for_problem",
+    ]  # fmt: skip
+    for module in (asgi_problems.testing, asgi_problems.client):
+        public = {n for n in vars(module) if not n.startswith("_") and n not in ("annotations",)}
+        defined = {
+            n for n in public if getattr(getattr(module, n), "__module__", None) == module.__name__
+        }
+        assert defined <= set(module.__all__), defined

@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 
 from ._error_path import ErrorPath
 from ._frameworks import integration_for
-from ._options import OnProblem, Options
+from ._options import NO_RERAISE, OnProblem, Options
 from ._starlette import wire
 from ._translate import MappingTarget
 from ._type_pages import add_type_pages, folder_of
@@ -53,6 +53,8 @@ def install(
             )
         if serve_types:
             raise ValueError("serve_types serves its pages from Starlette and FastAPI apps only")
+        if reraise:
+            raise ValueError(NO_RERAISE.format(type(app).__name__))
         integration.install(app, ErrorPath(options))
         return
     if serve_types:

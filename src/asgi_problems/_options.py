@@ -16,6 +16,12 @@ from starlette.requests import HTTPConnection
 from ._problem import Problem
 from ._translate import MappingTarget
 
+NO_RERAISE = (
+    "reraise is for Starlette and FastAPI, whose ServerErrorMiddleware lets a crash out "
+    "to the server (and to TestClient(raise_server_exceptions=True)); {} answers every "
+    "exception itself and never lets one out, and neither does install() on it"
+)
+
 OnProblem = Callable[[HTTPConnection, Problem], Awaitable[None] | None]
 
 

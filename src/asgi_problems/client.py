@@ -29,7 +29,7 @@ UPSTREAM_KEY = "asgi_problems.upstream"
 """The httpx request extension that names the upstream a request goes to."""
 
 
-class Response(Protocol):
+class _Response(Protocol):
     """What raise_for_problem() reads of a response: httpx's and httpx2's both offer it."""
 
     @property
@@ -41,7 +41,7 @@ class Response(Protocol):
     def read(self) -> bytes: ...
 
 
-class Request(Protocol):
+class _Request(Protocol):
     """What the event hooks touch of a request."""
 
     @property
@@ -55,7 +55,7 @@ def _is_json(content_type: str) -> tuple[bool, bool]:
     return problem or media_type == "application/json", problem
 
 
-def _parse(response: Response) -> dict[str, Any] | None:
+def _parse(response: _Response) -> dict[str, Any] | None:
     """The problem members of an error body, or None if it is not a problem."""
     is_json, is_problem = _is_json(response.headers.get("content-type", ""))
     if not is_json:
@@ -73,7 +73,7 @@ def _parse(response: Response) -> dict[str, Any] | None:
 
 
 def raise_for_problem(
-    response: Response,
+    response: _Response,
     *,
     upstream: str | None = None,
     types: Iterable[type[Problem]] | None = None,
@@ -158,8 +158,8 @@ def _as_its_class(
         return None
 
 
-def _stamp(upstream: str | None) -> Callable[[Request], None]:
-    def stamp(request: Request) -> None:
+def _stamp(upstream: str | None) -> Callable[[_Request], None]:
+    def stamp(request: _Request) -> None:
         if upstream:
             request.extensions[UPSTREAM_KEY] = upstream
 
@@ -185,7 +185,7 @@ def async_event_hooks(
     raises its Problem."""
     stamp = _stamp(upstream)
 
-    async def astamp(request: Request) -> None:
+    async def astamp(request: _Request) -> None:
         stamp(request)
 
     async def check(response: Any) -> None:

@@ -28,7 +28,7 @@ from django.urls import Resolver404
 from .._error_path import ErrorPath
 from .._exceptions import BadRequest as BadRequestProblem
 from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
-from .._options import Options
+from .._options import NO_RERAISE, Options
 from .._translate import Translator
 
 _error_path: ErrorPath | None = None
@@ -39,6 +39,8 @@ def error_path() -> ErrorPath:
     global _error_path
     if _error_path is None:
         options = Options(**getattr(settings, "ASGI_PROBLEMS", {}))
+        if options.reraise:
+            raise ValueError(NO_RERAISE.format("Django"))
         _error_path = ErrorPath(options).with_defaults(default_mapping())
     return _error_path
 
