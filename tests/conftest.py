@@ -34,3 +34,13 @@ def http(request: pytest.FixtureRequest) -> ModuleType:
     """The HTTP client package a gateway or client test runs with: httpx, then httpx2
     (its maintained fork, on Python 3.11 and later)."""
     return pytest.importorskip(request.param)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _summaries_before_capture_ends() -> Iterator[None]:
+    # Repeats still counted at the end are summarized at interpreter exit, after
+    # pytest has closed the streams it captured: write them while those are open.
+    yield
+    from asgi_problems import _log
+
+    _log._flush_all()

@@ -70,6 +70,7 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         "on_problem": lambda conn, problem: None, "reraise": True,
         "pass_upstream_detail": True, "negotiate": False,
         "type_base": "https://api.example.com/problems/", "correlation_id": True,
+        "log_repeats": 0,
     }  # fmt: skip
     app = Starlette(routes=[Route("/thing", raise_it)])
     install(app, **{option: values[option]})
@@ -91,6 +92,8 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         ("on_problem", "log", "a function, not str"),
         ("type_base", b"https://x/", "a str, not bytes"),
         ("reraise", None, "True or False, not NoneType"),
+        ("log_repeats", "10", r"seconds, a number >= 0, not str"),
+        ("log_repeats", -1, r"seconds, a number >= 0, not int"),
     ],
 )
 def test_a_wrong_type_is_refused_naming_the_option(option: str, value: Any, wanted: str) -> None:

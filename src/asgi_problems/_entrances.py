@@ -36,6 +36,8 @@ class ErrorLayer:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await self._websocket(scope, receive, send)
+            elif scope["type"] == "lifespan":
+                await self.app(scope, self._summarizing_at_shutdown(receive), send)
             else:
                 await self.app(scope, receive, send)
             return
@@ -61,6 +63,17 @@ class ErrorLayer:
                 self.error_path.log_late(scope, exc)
                 raise
             await self.error_path.answer(scope, send, exc)
+
+    def _summarizing_at_shutdown(self, receive: Receive) -> Receive:
+        # The counts of crashes repeated since their first are logged before the
+        # process goes: at the lifespan's shutdown (and at interpreter exit).
+        async def receive_lifespan() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                self.error_path.log.flush()
+            return message
+
+        return receive_lifespan
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = HANDSHAKE

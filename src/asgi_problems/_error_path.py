@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket
 
 from ._exceptions import InternalServerError
 from ._headers import RawHeaders, encode_headers
+from ._log import CrashLog, logger, mark_logged, was_logged, where
 from ._memo import Memo
 from ._negotiate import JSON, form_of
 from ._options import Options
@@ -41,7 +42,6 @@ from ._report import report, trace_id
 from ._status import class_slug, type_slug
 from ._translate import ITSELF, Resolved, Translations, Translator, from_http_exception
 
-logger = logging.getLogger("asgi_problems")
 _DEBUG = logging.DEBUG
 
 # Where a websocket stands when its app raises.
@@ -52,26 +52,30 @@ MAX_CLOSE_REASON = 123
 # status, raw headers, body
 Answer = tuple[int, RawHeaders, bytes]
 
-# Marks an exception this package has logged, so that an outer layer that sees the
-# same exception again (after reraise, or from a second middleware) stays quiet.
-_LOGGED = "_asgi_problems_logged"
-
 
 class ErrorPath:
     """The error path of one app: its options, and the answers it may reuse."""
 
-    def __init__(self, options: Options, translations: Translations | None = None) -> None:
+    def __init__(
+        self,
+        options: Options,
+        translations: Translations | None = None,
+        crash_log: CrashLog | None = None,
+    ) -> None:
         self.options = options
         self.translations = translations or Translations(
             options.mapping, pass_upstream_detail=options.pass_upstream_detail
         )
+        self.log = crash_log or CrashLog(options.log_repeats)
         # The answers to HTTPExceptions, by all that decides them (see _prepared).
         self._ready: Memo[tuple[Any, ...], Answer] = Memo(weight=lambda key, answer: len(answer[2]))
 
     def with_defaults(self, defaults: Mapping[type[BaseException], Translator]) -> ErrorPath:
         """An error path that also translates ``defaults`` where the mapping does not."""
         translations = self.translations.with_defaults(defaults)
-        return self if translations is self.translations else ErrorPath(self.options, translations)
+        if translations is self.translations:
+            return self
+        return ErrorPath(self.options, translations, self.log)
 
     async def answer(
         self, scope: Scope, send: Send, exc: Exception, conn: HTTPConnection | None = None
@@ -150,7 +154,7 @@ class ErrorPath:
             title = (problem.title or "").encode("utf-8")
             reason = title[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
             await send({"type": "websocket.close", "code": code, "reason": reason})
-        reraise = self._after(exc, crashed)
+        reraise = self._after(scope, exc, crashed)
         if reraise is not None:
             raise reraise
 
@@ -160,12 +164,13 @@ class ErrorPath:
         Usually the server then closes the connection; but if middleware held the
         start back (GZipMiddleware does), a layer further out still answers it.
         """
-        if not getattr(exc, _LOGGED, False):
-            method, path = _where(scope)
+        if not was_logged(exc, scope):
+            method, path = where(scope)
             logger.error(
-                "Exception after the response started on %s %s", method, path, exc_info=exc
-            )
-            _mark_logged(exc)
+                "Exception after the response started on %s %s", method, path,
+                exc_info=exc, extra={"method": method, "path": path},
+            )  # fmt: skip
+            mark_logged(exc, scope)
 
     # The steps, in order.
 
@@ -210,7 +215,7 @@ class ErrorPath:
         answer = self._render(scope, exc, problem, crashed, form, correlation)  # 5.
         if ready_key is not None and not crashed:
             self._ready.keep(ready_key, answer)
-        return answer, self._after(exc, crashed)
+        return answer, self._after(scope, exc, crashed)
 
     def _prepared(
         self, exc: HTTPException, form: str
@@ -276,15 +281,13 @@ class ErrorPath:
         ``caught`` is what the entrance caught, ``exc`` what decides the answer: the
         same, or the member of a group that was caught.
         """
-        if getattr(caught, _LOGGED, False) is True or getattr(exc, _LOGGED, False) is True:
-            return  # logged by an inner layer, which could not answer it
+        if was_logged(caught, scope) or was_logged(exc, scope):
+            return  # logged by an inner layer of this request, which could not answer it
         if crashed or problem.status >= 500:
             # Before the log record: trackers that also read the log (Sentry) then
             # keep this report, which says what happened, not the record.
             report(exc, problem, crashed)
-        _log("Problem", scope, exc, problem, crashed, correlation)
-        for member, member_problem, member_crashed in others:
-            _log("Also raised with it", scope, member, member_problem, member_crashed, None)
+        self.log.problem("Problem", scope, exc, problem, crashed, correlation, others)
 
     async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
         """Step 4: call ``on_problem``."""
@@ -326,10 +329,10 @@ class ErrorPath:
             options.negotiate,
         )
 
-    def _after(self, exc: Exception, crashed: bool) -> Exception | None:
+    def _after(self, scope: Scope, exc: Exception, crashed: bool) -> Exception | None:
         """Step 6's end: the exception to re-raise once the answer is out, if any."""
         if crashed and self.options.reraise:
-            _mark_logged(exc)
+            mark_logged(exc, scope)
             return exc
         if isinstance(exc, Problem):
             # Reused exception instances would accumulate tracebacks across requests.
@@ -339,54 +342,19 @@ class ErrorPath:
     def _failed(self, scope: Scope, failure: Exception) -> Answer:
         # The error path must not fail itself (a problem whose extension can't be
         # rendered): the client still gets a valid 500 problem, and we a log line.
-        method, path = _where(scope)
+        method, path = where(scope)
         logger.error(
             "Answering an exception on %s %s failed; sent a 500 problem instead",
             method,
             path,
             exc_info=failure,
         )
-        _mark_logged(failure)
+        mark_logged(failure, scope)
         return _LAST_RESORT
 
 
 # The answer when building one failed: made at import, so it can't fail then.
 _LAST_RESORT: Answer = render(InternalServerError())
-
-
-def _mark_logged(exc: BaseException) -> None:
-    try:
-        setattr(exc, _LOGGED, True)
-    except (AttributeError, TypeError):  # pragma: no cover - exceptions without __dict__
-        pass
-
-
-def _log(
-    what: str,
-    scope: Scope,
-    exc: BaseException,
-    problem: Problem,
-    crashed: bool,
-    correlation: str | None,
-) -> None:
-    method, path = _where(scope)
-    # The correlation id goes on the record (for structured handlers) and, so that
-    # plain text logs can be searched for it, into the message.
-    tail = "" if correlation is None else f" [correlation_id={correlation}]"
-    extra = None if correlation is None else {"correlation_id": correlation}
-    name, status = type(problem).__name__, problem.status
-    if crashed:
-        logger.error(
-            "%s: unhandled exception on %s %s%s", what, method, path, tail,
-            exc_info=exc, extra=extra,
-        )  # fmt: skip
-    elif status >= 500:
-        logger.error(
-            "%s: %s (%d) on %s %s%s", what, name, status, method, path, tail,
-            exc_info=exc, extra=extra,
-        )  # fmt: skip
-    else:
-        logger.debug("%s: %s (%d) on %s %s", what, name, status, method, path)
 
 
 # An X-Request-ID is only taken as a correlation id when it looks like one (a UUID,
@@ -405,20 +373,6 @@ def correlation_id(scope: Scope) -> str:
         if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
             return bytes(value).decode("ascii")
     return uuid.uuid4().hex
-
-
-def printable(text: str) -> str:
-    """``text`` with control and other invisible characters escaped (``\\x0a``): what
-    the client sent must not start a line of its own in a log, or drive a terminal."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
-
-
-def _where(scope: Scope) -> tuple[str, str]:
-    # Method and path only: query strings and headers may carry secrets.
-    method = scope.get("method") or ("WEBSOCKET" if scope.get("type") == "websocket" else "-")
-    return printable(method), printable(scope.get("path", "-"))
 
 
 # Characters a path keeps as they are: RFC 3986's pchar and "/", and "%" for the

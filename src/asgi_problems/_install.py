@@ -28,6 +28,7 @@ def install(
     negotiate: bool = True,
     type_base: str | None = None,
     correlation_id: bool = False,
+    log_repeats: float = 10.0,
     serve_types: bool = False,
 ) -> None:
     """Make every error of ``app`` an RFC 9457 problem response: a Starlette, FastAPI,

@@ -44,6 +44,7 @@ class ProblemMiddleware(ErrorLayer):
         negotiate: bool = True,
         type_base: str | None = None,
         correlation_id: bool = False,
+        log_repeats: float = 10.0,
         status_pages: StatusPagesMode | None = None,
         leave_html_to_browsers: bool = False,
         status_pages_limit: int = 65536,

@@ -48,6 +48,8 @@ class Options:
     type_base: str | None = None
     #: 5xx problems carry a ``correlation_id`` that is also on their log record.
     correlation_id: bool = False
+    #: Seconds in which the repeats of a crash are counted, not logged in full (0: all).
+    log_repeats: float = 10.0
 
     def __post_init__(self) -> None:
         # A wrong type is refused here, at install(), not found out at the first error:
@@ -81,4 +83,9 @@ _KINDS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "negotiate": ("True or False", _is_bool),
     "type_base": ("a str", lambda v: isinstance(v, str)),
     "correlation_id": ("True or False", _is_bool),
+    "log_repeats": ("seconds, a number >= 0", lambda v: _is_number(v) and v >= 0),  # type: ignore[operator]
 }
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -60,10 +60,15 @@ def unwrap(exc: Exception) -> Exception:
 
 
 def leaves(group: BaseException) -> Iterator[Exception]:
-    """The exceptions of a (nested) group, in order."""
-    for member in getattr(group, "exceptions", ()):
-        if isinstance(member, Group):
-            yield from leaves(member)
+    """The exceptions of a (nested) group, in order; without recursion, so that a group
+    nested thousands deep costs no RecursionError."""
+    pending: list[Iterator[BaseException]] = [iter(getattr(group, "exceptions", ()))]
+    while pending:
+        member = next(pending[-1], None)
+        if member is None:
+            pending.pop()
+        elif isinstance(member, Group):
+            pending.append(iter(getattr(member, "exceptions", ())))
         elif isinstance(member, Exception):
             yield member
 
@@ -120,6 +125,11 @@ def _text(value: Any) -> str:
     if isinstance(value, (Mapping, list, tuple)):
         return json_text(value)
     return as_text(value)
+
+
+def _describe(value: object) -> str:
+    # Its type only: a repr() may raise, or say what the client sent.
+    return f"a {type(value).__name__}"
 
 
 def _request(scope: Scope | None) -> HTTPConnection | None:
@@ -299,9 +309,9 @@ class Translations:
             return InternalServerError(), True
         if not isinstance(problem, Problem):
             logger.error(
-                "the mapping for %s returned %r, not a Problem; answering 500",
+                "the mapping for %s returned %s, not a Problem; answering 500",
                 type(exc).__name__,
-                problem,
+                _describe(problem),
             )
             return InternalServerError(), True
         return problem, False
