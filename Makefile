@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := $(VENV)/.demo
 
-.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint bench dist clean
+.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint bench bench-storm dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/compare.py
+
+# A crash storm over HTTP (uvicorn, wrk): crash and 404 throughput, log bytes per crash,
+# healthy requests' p99 beside crashes. wrk comes from Debian's packages.
+bench-storm: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python benchmarks/storm.py
 
 dist: $(STAMP)
 	rm -rf dist
