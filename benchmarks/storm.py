@@ -97,7 +97,7 @@ def main() -> None:
     results: dict[str, dict[str, list[float]]] = {name: {} for name in APPS}
     crashes = dict.fromkeys(APPS, 0)
     try:
-        for name, (_, base) in servers.items():
+        for _, base in servers.values():
             wrk(base + "/ok")  # warm up
         for _ in range(ROUNDS):
             for name, (_, base) in servers.items():
