@@ -60,7 +60,7 @@ class ErrorLayer:
             return  # status pages replaced the error body the app went on sending
         except Exception as exc:
             if started:
-                self.error_path.log_late(scope, exc)
+                self.error_path.log.late(scope, exc)
                 raise
             await self.error_path.answer(scope, send, exc)
 

@@ -29,6 +29,7 @@ from typing import Any
 from starlette.types import Scope
 
 from ._problem import Problem
+from ._report import report
 
 logger = logging.getLogger("asgi_problems")
 
@@ -126,6 +127,52 @@ class CrashLog:
         self._lock = threading.Lock()  # Django's WSGI projects log from threads
         if window:
             _LIVE.add(self)
+
+    def record(
+        self,
+        scope: Scope,
+        caught: Exception,
+        exc: Exception,
+        problem: Problem,
+        crashed: bool,
+        others: list[tuple[Exception, Problem, bool]],
+        correlation: str | None,
+    ) -> None:
+        """Step 3 of the error path: report a server error, then log it; once per request.
+
+        ``caught`` is what the entrance caught, ``exc`` what decides the answer: the
+        same, or the member of a group that was caught.
+        """
+        if was_logged(caught, scope) or was_logged(exc, scope):
+            return  # logged by an inner layer of this request, which could not answer it
+        if crashed or problem.status >= 500:
+            # Before the log record: trackers that also read the log (Sentry) then
+            # keep this report, which says what happened, not the record.
+            report(exc, problem, crashed)
+        self.problem("Problem", scope, exc, problem, crashed, correlation, others)
+
+    def late(self, scope: Scope, exc: BaseException) -> None:
+        """Log an exception that came after the response started (it will be re-raised).
+
+        Usually the server then closes the connection; but if middleware held the
+        start back (GZipMiddleware does), a layer further out still answers it.
+        """
+        if not was_logged(exc, scope):
+            method, path = where(scope)
+            logger.error(
+                "Exception after the response started on %s %s", method, path,
+                exc_info=exc, extra={"method": method, "path": path},
+            )  # fmt: skip
+            mark_logged(exc, scope)
+
+    def failed(self, scope: Scope, failure: Exception) -> None:
+        """Log that answering an exception failed (a 500 problem went out instead)."""
+        method, path = where(scope)
+        logger.error(
+            "Answering an exception on %s %s failed; sent a 500 problem instead", method, path,
+            exc_info=failure, extra={"method": method, "path": path},
+        )  # fmt: skip
+        mark_logged(failure, scope)
 
     def problem(
         self,

@@ -16,6 +16,9 @@ from ._memo import Memo
 from ._negotiate import HTML, JSON, XML
 from ._problem import Problem, as_text
 
+# A problem response: status, raw headers, body.
+Answer = tuple[int, RawHeaders, bytes]
+
 CONTENT_TYPE = b"application/problem+json"
 STANDARD_MEMBERS = frozenset({"type", "title", "status", "detail", "instance"})
 # Deeper structures than this are cut: a hostile or cyclic extension must not
@@ -172,9 +175,7 @@ def encode_body(
 # Responses of problems that hold nothing but their four members and headers, the
 # usual case for the router's 404 and 405 and for NotFound(): encoded once, then
 # reused.
-_plain: Memo[tuple[Any, ...], tuple[int, RawHeaders, bytes]] = Memo(
-    weight=lambda key, response: len(response[2])
-)
+_plain: Memo[tuple[Any, ...], Answer] = Memo(weight=lambda key, response: len(response[2]))
 
 
 def _members(
@@ -204,7 +205,7 @@ def render(
     form: str = JSON,
     type_uri: str | None = None,
     vary: bool = False,
-) -> tuple[int, RawHeaders, bytes]:
+) -> Answer:
     """Encode ``problem`` as an HTTP response: status, raw headers and body bytes.
 
     ``form`` is JSON, XML or HTML (see _negotiate); ``type_uri`` replaces the
