@@ -90,13 +90,17 @@ def kind_of(exc: BaseException) -> tuple[Any, ...]:
     parts: list[Any] = []
     current: BaseException | None = exc
     while current is not None and len(parts) < _CHAIN:
-        frames: list[tuple[str, str, int]] = []
+        # Flat: file, function, line of each frame (code objects compare equal across
+        # files when their bodies do, so they can't stand for their place).
+        frames: list[Any] = [type(current)]
         tb = current.__traceback__
-        while tb is not None and len(frames) < _FRAMES:
+        while tb is not None and len(frames) <= 3 * _FRAMES:
             code = tb.tb_frame.f_code
-            frames.append((code.co_filename, code.co_name, tb.tb_lineno))
+            frames.append(code.co_filename)
+            frames.append(code.co_name)
+            frames.append(tb.tb_lineno)
             tb = tb.tb_next
-        parts.append((type(current), tuple(frames)))
+        parts.append(tuple(frames))
         cause = current.__cause__
         current = (
             cause if cause is not None or current.__suppress_context__ else current.__context__
@@ -185,9 +189,12 @@ class CrashLog:
         others: Iterable[tuple[BaseException, Problem, bool]] = (),
     ) -> None:
         """Log a problem once: in full, or counted as a repeat of its kind."""
+        server_error = crashed or problem.status >= 500
+        if not logger.isEnabledFor(logging.ERROR if server_error else logging.DEBUG):
+            return  # nobody listens: no kind to work out, no record to make
         method, path = where(scope)
         facts = _facts(problem, method, path, correlation)
-        if not (crashed or problem.status >= 500):
+        if not server_error:
             logger.debug("%s: %s (%d) on %s %s", what, facts["problem_type"], problem.status,
                          method, path, extra=facts)  # fmt: skip
             return
