@@ -14,10 +14,15 @@ from collections.abc import Awaitable
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ._error_path import CLOSED, HANDSHAKE, OPEN, ErrorPath
+from ._error_path import ErrorPath
 from ._status_pages import StopErrorBody
+
+# Where a websocket stands when its app raises.
+HANDSHAKE, OPEN, CLOSED = 0, 1, 2
+# A close frame's reason may take at most 123 bytes of UTF-8 (RFC 6455).
+MAX_CLOSE_REASON = 123
 
 
 class ErrorLayer:
@@ -93,7 +98,32 @@ class ErrorLayer:
             # The client left; there is nobody to tell.
             raise
         except Exception as exc:
-            await self.error_path.answer_websocket(scope, receive, send, exc, state)
+            await self._answer_websocket(scope, receive, send, exc, state)
+
+    async def _answer_websocket(
+        self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
+    ) -> None:
+        """Answer a websocket whose app raised ``exc``; ``state`` is HANDSHAKE, OPEN or CLOSED.
+
+        During the handshake the problem goes out as a denial response where the server
+        supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
+        closed with that code and the problem's title as reason.
+        """
+        conn = WebSocket(scope, receive, send)
+        (status, headers, body), reraise, problem = await self.error_path.settle(scope, exc, conn)
+        code = 1011 if status >= 500 else 1008
+        if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
+            start = {"type": "websocket.http.response.start", "status": status}
+            await send({**start, "headers": list(headers)})
+            await send({"type": "websocket.http.response.body", "body": body})
+        elif state == HANDSHAKE:
+            await send({"type": "websocket.close", "code": code})
+        elif state == OPEN:
+            title = (problem.title or "").encode("utf-8")
+            reason = title[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+        if reraise is not None:
+            raise reraise
 
 
 class ProblemAnswer(Response):

@@ -23,25 +23,19 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
+from starlette.types import Scope, Send
 
 from ._exceptions import InternalServerError
 from ._log import CrashLog, logger, mark_logged
 from ._negotiate import JSON, form_of
-from ._options import Options
-from ._problem import Problem, for_any_status
+from ._options import OnProblem, Options
+from ._problem import Problem
 from ._ready import ReadyAnswers
 from ._render import Answer, render
 from ._render_options import correlation_id, render_with_options
 from ._translate import ITSELF, Translations, Translator
 
 _DEBUG = logging.DEBUG
-
-# Where a websocket stands when its app raises.
-HANDSHAKE, OPEN, CLOSED = 0, 1, 2
-# A close frame's reason may take at most 123 bytes of UTF-8 (RFC 6455).
-MAX_CLOSE_REASON = 123
 
 
 class ErrorPath:
@@ -78,7 +72,7 @@ class ErrorPath:
             answer, ready_key = self._reused(scope, exc, form)  # 1.
             reraise = None
             if answer is None:
-                answer, reraise, _ = await self._answered(scope, exc, conn, form, ready_key)
+                answer, reraise, _ = await self.settle(scope, exc, conn, form, ready_key)
         except Exception as failure:
             answer, reraise = self._failed(scope, failure), None
         status, headers, body = answer
@@ -105,45 +99,10 @@ class ErrorPath:
             form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
             answer, ready_key = self._reused(scope, exc, form)
             if answer is None:
-                answer, _, _ = await self._answered(scope, exc, conn, form, ready_key)
+                answer, _, _ = await self.settle(scope, exc, conn, form, ready_key)
         except Exception as failure:
             answer = self._failed(scope, failure)
         return answer
-
-    async def answer_status(self, scope: Scope, status: int) -> Answer:
-        """The problem for an error response the app sent without one (a status page):
-        the documented description of ``status``. Nothing was raised, so there is
-        nothing to record; ``on_problem`` is told, as of every problem."""
-        problem = for_any_status(status)
-        if self.options.on_problem is not None:
-            await self._notify(Request(scope), problem)
-        form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
-        return render_with_options(self.options, scope, problem, problem, False, form, None)
-
-    async def answer_websocket(
-        self, scope: Scope, receive: Receive, send: Send, exc: Exception, state: int
-    ) -> None:
-        """Answer a websocket whose app raised ``exc``; ``state`` is HANDSHAKE, OPEN or CLOSED.
-
-        During the handshake the problem goes out as a denial response where the server
-        supports it, else as a close (1008 for 4xx, 1011 for 5xx); an open socket is
-        closed with that code and the problem's title as reason.
-        """
-        conn = WebSocket(scope, receive, send)
-        (status, headers, body), reraise, problem = await self._answered(scope, exc, conn, JSON)
-        code = 1011 if status >= 500 else 1008
-        if state == HANDSHAKE and "websocket.http.response" in scope.get("extensions", {}):
-            start = {"type": "websocket.http.response.start", "status": status}
-            await send({**start, "headers": list(headers)})
-            await send({"type": "websocket.http.response.body", "body": body})
-        elif state == HANDSHAKE:
-            await send({"type": "websocket.close", "code": code})
-        elif state == OPEN:
-            title = (problem.title or "").encode("utf-8")
-            reason = title[:MAX_CLOSE_REASON].decode("utf-8", "ignore")
-            await send({"type": "websocket.close", "code": code, "reason": reason})
-        if reraise is not None:
-            raise reraise
 
     # The steps, in order.
 
@@ -173,19 +132,19 @@ class ErrorPath:
             return self.ready.lookup(exc, form)
         return None, None
 
-    async def _answered(
+    async def settle(
         self,
         scope: Scope,
         exc: Exception,
         conn: HTTPConnection | None,
-        form: str,
+        form: str = JSON,
         ready_key: tuple[Any, ...] | None = None,
     ) -> tuple[Answer, Exception | None, Problem]:
-        """Steps 2 to 5: the answer, the exception to re-raise once it is sent, and
-        the problem it answers with."""
+        """Steps 2 to 5 for ``exc``: its answer, the exception to re-raise once that is
+        sent (``reraise``), and the problem it answers with (for a websocket's close)."""
         exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
         if self.options.on_problem is not None:
-            await self._notify(conn or Request(scope), problem)  # 4.
+            await notify(self.options.on_problem, conn or Request(scope), problem)  # 4.
         answer = render_with_options(
             self.options, scope, exc, problem, crashed, form, correlation
         )  # 5.
@@ -211,18 +170,6 @@ class ErrorPath:
             self.log.record(scope, caught, exc, problem, crashed, others, None)
         return exc, problem, crashed, correlation
 
-    async def _notify(self, conn: HTTPConnection, problem: Problem) -> None:
-        """Step 4: call ``on_problem``."""
-        on_problem = self.options.on_problem
-        assert on_problem is not None
-        try:
-            result = on_problem(conn, problem)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            # A broken metrics hook must not cost the client its error response.
-            logger.exception("on_problem callback raised; the problem is sent anyway")
-
     def _after(self, scope: Scope, exc: Exception, crashed: bool) -> Exception | None:
         """Step 6's end: the exception to re-raise once the answer is out, if any."""
         if crashed and self.options.reraise:
@@ -238,6 +185,17 @@ class ErrorPath:
         # rendered): the client still gets a valid 500 problem, and we a log line.
         self.log.failed(scope, failure)
         return _LAST_RESORT
+
+
+async def notify(on_problem: OnProblem, conn: HTTPConnection, problem: Problem) -> None:
+    """Step 4: tell ``on_problem`` of the problem about to be sent."""
+    try:
+        result = on_problem(conn, problem)
+        if inspect.isawaitable(result):
+            await result
+    except Exception:
+        # A broken metrics hook must not cost the client its error response.
+        logger.exception("on_problem callback raised; the problem is sent anyway")
 
 
 # The answer when building one failed: made at import, so it can't fail then.

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Literal
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._error_path import ErrorPath
-from ._negotiate import HTML, form_of
+from ._error_path import ErrorPath, notify
+from ._negotiate import HTML, JSON, form_of
+from ._problem import for_any_status
+from ._render import Answer
+from ._render_options import render_with_options
 
 StatusPagesMode = Literal["empty", "all"]
 
@@ -108,8 +112,20 @@ class StatusPages:
         return "hold"
 
 
+async def _answer_status(error_path: ErrorPath, scope: Scope, status: int) -> Answer:
+    """The problem for an error response the app sent without one: the documented
+    description of ``status``. Nothing was raised, so there is nothing to record;
+    ``on_problem`` is told, as of every problem."""
+    options = error_path.options
+    problem = for_any_status(status)
+    if options.on_problem is not None:
+        await notify(options.on_problem, Request(scope), problem)
+    form = form_of(scope.get("headers", ())) if options.negotiate else JSON
+    return render_with_options(options, scope, problem, problem, False, form, None)
+
+
 async def _send_problem(error_path: ErrorPath, scope: Scope, send: Send, start: Message) -> None:
-    status, ours, body = await error_path.answer_status(scope, start["status"])
+    status, ours, body = await _answer_status(error_path, scope, start["status"])
     vary = [value for name, value in ours if name == b"vary"]
     theirs = [(bytes(name).lower(), value) for name, value in start.get("headers", ())]
     headers = [(n, v) for n, v in theirs if n not in _BODY_HEADERS and n != b"vary"]
