@@ -312,3 +312,34 @@ async def test_structlog_gets_every_fact(json_lines: tuple[logging.Handler, io.S
     assert first["problem_type"] == "InternalServerError"
     assert "ConnectionRefusedError" in first["exception"]
     assert summary["count"] == 2 and "exception" not in summary
+
+
+def test_counts_left_at_interpreter_exit_are_logged(tmp_path: Any) -> None:
+    # No lifespan (a framework without one, a script): the summary comes at exit.
+    script = tmp_path / "storm.py"
+    script.write_text(
+        "import asyncio, logging, sys\n"
+        "import httpx\n"
+        "from starlette.applications import Starlette\n"
+        "from starlette.routing import Route\n"
+        "from asgi_problems import install\n"
+        "logging.basicConfig(stream=sys.stderr, format='%(message)s')\n"
+        "async def crash(request):\n"
+        "    raise ConnectionRefusedError('db down')\n"
+        "app = Starlette(routes=[Route('/crash', crash)])\n"
+        "install(app)\n"
+        "async def main():\n"
+        "    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)\n"
+        "    async with httpx.AsyncClient(transport=transport, base_url='http://t') as c:\n"
+        "        for _ in range(4):\n"
+        "            await c.get('/crash')\n"
+        "asyncio.run(main())\n"
+    )
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("Traceback") == 1
+    assert "Repeated 3 times" in done.stderr and "GET /crash (3)" in done.stderr
