@@ -162,21 +162,13 @@ class CrashLog:
         start back (GZipMiddleware does), a layer further out still answers it.
         """
         if not was_logged(exc, scope):
-            method, path = where(scope)
-            logger.error(
-                "Exception after the response started on %s %s", method, path,
-                exc_info=exc, extra={"method": method, "path": path},
-            )  # fmt: skip
-            mark_logged(exc, scope)
+            _log_once("Exception after the response started on %s %s", scope, exc)
 
     def failed(self, scope: Scope, failure: Exception) -> None:
         """Log that answering an exception failed (a 500 problem went out instead)."""
-        method, path = where(scope)
-        logger.error(
-            "Answering an exception on %s %s failed; sent a 500 problem instead", method, path,
-            exc_info=failure, extra={"method": method, "path": path},
-        )  # fmt: skip
-        mark_logged(failure, scope)
+        _log_once(
+            "Answering an exception on %s %s failed; sent a 500 problem instead", scope, failure
+        )
 
     def problem(
         self,
@@ -257,6 +249,13 @@ class CrashLog:
                     _summary(kind, now - kind.started)
             self._kinds.clear()
             self._next_end = float("inf")
+
+
+def _log_once(message: str, scope: Scope, exc: BaseException) -> None:
+    """Log ``exc`` in full, with the request's method and path, and mark it logged."""
+    method, path = where(scope)
+    logger.error(message, method, path, exc_info=exc, extra={"method": method, "path": path})
+    mark_logged(exc, scope)
 
 
 def _facts(problem: Problem, method: str, path: str, correlation: str | None) -> dict[str, Any]:
