@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import logging
 import tracemalloc
+from typing import Any
 
 import pytest
 from _support import assert_problem, client, serve
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from asgi_problems import NotFound, install
+from asgi_problems import STATUSES, BadGateway, Conflict, NotFound, Problem, install
 
 
 class CrashOnPrefix:
@@ -202,3 +203,119 @@ async def test_an_unknown_type_page_does_not_echo_its_name() -> None:
         response = await c.get("/problems/<script>x")
     assert_problem(response, 404)
     assert "script" not in response.text
+
+
+# --- round three ------------------------------------------------------------------
+
+
+async def test_many_short_accept_lines_cost_linear_work() -> None:
+    # 300,000 "Accept: a/b" lines: joined before the 4 KiB bound applied, they cost
+    # quadratic copying (about 20 s here); now well under a second.
+    import time
+
+    from asgi_problems import ProblemMiddleware
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise NotFound()
+
+    headers = [(b"accept", b"a/b")] * 300_000 + [(b"accept", b"text/html")]
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": headers,
+             "query_string": b"", "root_path": ""}  # fmt: skip
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    started = time.perf_counter()
+    await ProblemMiddleware(app)(scope, receive, send)
+    assert time.perf_counter() - started < 8.0
+    assert sent[0]["status"] == 404
+
+
+def test_a_problem_body_nested_1000_deep_is_read_as_no_problem() -> None:
+    import httpx
+
+    from asgi_problems.client import raise_for_problem
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for content in (deep, b'{"detail": ' + deep + b"}"):
+        response = httpx.Response(
+            502, content=content, headers={"content-type": "application/problem+json"}
+        )
+        with pytest.raises(BadGateway) as info:
+            raise_for_problem(response)
+        assert info.value.detail == STATUSES[502].description
+
+
+@pytest.mark.parametrize("status", [600, 799, 999])
+async def test_an_upstream_status_beyond_599_is_a_502_not_a_crash(status: int) -> None:
+    import httpx
+
+    from asgi_problems.client import async_event_hooks
+
+    async def quote(request: Any) -> Any:
+        transport = httpx.MockTransport(lambda request: httpx.Response(status, text="?"))
+        async with httpx.AsyncClient(transport=transport, event_hooks=async_event_hooks()) as c:
+            await c.get("http://prices.internal/")
+        raise AssertionError("unreachable")
+
+    app = Starlette(routes=[Route("/quote", quote)])
+    install(app)
+    async with client(app) as c:
+        assert_problem(await c.get("/quote"), 502)
+
+
+async def test_a_class_with_a_non_str_docstring_breaks_no_type_page() -> None:
+    class Odd(Conflict):
+        type = "https://api.example.com/problems/odd"
+
+    Odd.__doc__ = 42  # type: ignore[assignment]
+    app = Starlette()
+    install(app, type_base="https://api.example.com/problems/", serve_types=True)
+    async with client(app) as c:
+        for path in ("/problems/", "/problems/odd", "/problems/index.json", "/problems/not-found"):
+            assert (await c.get(path)).status_code == 200, path
+
+
+async def test_a_shared_mapped_instance_carries_each_requests_own_cause() -> None:
+    import anyio
+
+    shared = NotFound("No such thing.")
+    seen: list[tuple[BaseException | None, str]] = []
+
+    async def lookup(request: Any) -> Any:
+        raise KeyError(request.query_params["n"])
+
+    async def on_problem(conn: Any, problem: Problem) -> None:
+        await anyio.sleep(0.01)  # let the other requests overtake this one
+        seen.append((problem.__cause__, conn.query_params["n"]))
+
+    app = Starlette(routes=[Route("/x", lookup)])
+    install(app, mapping={KeyError: lambda exc: shared}, on_problem=on_problem)
+    async with client(app) as c, anyio.create_task_group() as group:
+        for n in range(50):
+            group.start_soon(c.get, f"/x?n={n}")
+    assert len(seen) == 50
+    assert all(isinstance(cause, KeyError) and cause.args == (n,) for cause, n in seen)
+
+
+@pytest.mark.parametrize(
+    ("content", "length"),
+    [(b'{"status": 404}', "x15"), (b"[" * 100_000 + b"]" * 100_000, None)],
+)
+def test_assert_problem_fails_with_an_assertion_on_hostile_answers(
+    content: bytes, length: str | None
+) -> None:
+    import httpx
+
+    from asgi_problems.testing import assert_problem
+
+    headers = {"content-type": "application/problem+json"}
+    if length is not None:
+        headers["content-length"] = length
+    response = httpx.Response(404, content=content, headers=headers)
+    with pytest.raises(AssertionError):
+        assert_problem(response, 404)

@@ -159,14 +159,20 @@ _cleaned: Memo[tuple[tuple[str, str], ...], RawHeaders] = Memo(
 )
 
 
-class WithRequest:
-    """A mapping callable that takes the request too: ``(exc, request) -> Problem``."""
+class UsersMapping:
+    """A mapping callable of the app's: ``exc -> Problem`` or ``(exc, request) -> Problem``.
 
-    def __init__(self, function: Callable[[Any, Any], Problem]) -> None:
+    It may hand out one shared instance; each answer gets its own copy, so that its
+    ``__cause__`` is its own request's exception (another request's, under load).
+    """
+
+    def __init__(self, function: Callable[..., Problem]) -> None:
         self.function = function
+        self.takes_request = _takes_request(function)
 
     def __call__(self, exc: Any, request: Any = None) -> Problem:
-        return self.function(exc, request)
+        made = self.function(exc, request) if self.takes_request else self.function(exc)
+        return copy.copy(made) if isinstance(made, Problem) else made
 
 
 def _takes_request(function: Callable[..., Problem]) -> bool:
@@ -200,7 +206,7 @@ def _translator(target: MappingTarget) -> Translator:
                 )
             return lambda exc: problem_class()
     elif callable(target):
-        return WithRequest(target) if _takes_request(target) else target
+        return UsersMapping(target)
     raise TypeError(
         "mapping values must be a Problem subclass or a callable exc -> Problem "
         f"(or (exc, request) -> Problem), not {target!r}"
@@ -300,8 +306,8 @@ class Translations:
         if translator is None:
             return InternalServerError(), True
         try:
-            if type(translator) is WithRequest:
-                problem = translator(exc, _request(scope))
+            if type(translator) is UsersMapping:
+                problem = translator(exc, _request(scope) if translator.takes_request else None)
             else:
                 problem = translator(exc)
         except Exception:

@@ -102,7 +102,7 @@ def _users_classes() -> list[type[Problem]]:
 
 def _class_doc(cls: type[Problem], type_uri: str) -> TypeDoc:
     title, description = title_and_description(cls.status)
-    if cls.__doc__:
+    if isinstance(cls.__doc__, str) and cls.__doc__:  # a class may set anything there
         description = inspect.cleandoc(cls.__doc__)
     return TypeDoc(
         type_uri, cls.status, str(cls.status), cls.title or title, description,

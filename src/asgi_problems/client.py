@@ -62,7 +62,7 @@ def _parse(response: _Response) -> dict[str, Any] | None:
         return None
     try:
         body = json.loads(response.content)
-    except ValueError:  # JSONDecodeError and bad UTF-8 alike
+    except (ValueError, RecursionError):  # bad JSON or UTF-8; nesting too deep to read
         return None
     if not isinstance(body, dict):
         return None
@@ -93,7 +93,12 @@ def raise_for_problem(
     if status < 400:
         return
     if status > 599:
-        raise ValueError(f"not an HTTP status code: {status!r}")
+        # Not an HTTP status (httpx takes 600-999): the upstream answered nonsense,
+        # which a gateway reports as such, never as a crash of its own.
+        bad_gateway = for_any_status(502)
+        bad_gateway.response = response
+        bad_gateway.upstream = upstream or ""
+        raise bad_gateway
     try:
         body = _parse(response) or {}
     except RuntimeError:  # ResponseNotRead, in httpx and httpx2
