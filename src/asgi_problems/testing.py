@@ -62,7 +62,7 @@ def assert_problem(
         raise AssertionError(f"media type {media_type!r}, expected {PROBLEM_MEDIA_TYPE!r}")
     length = response.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) != len(response.content)):
-        raise AssertionError(f"Content-Length {length!r}, but the body has {len(response.content)}")
+        raise AssertionError(f"Content-Length {length}, but the body has {len(response.content)}")
     try:
         body = json.loads(response.content)
     except (ValueError, RecursionError):  # not JSON, or nested too deep to read
