@@ -173,3 +173,78 @@ async def test_a_framework_we_do_not_ship_gets_problems_from_its_status_pages() 
     assert_problem(missing, 404, detail=NOT_FOUND_DETAIL)
     assert_problem(wrong, 405)
     assert "GET" in wrong.headers["allow"]
+
+
+# --- round three of the hardening ---------------------------------------------------
+
+
+async def test_the_replaced_pages_representation_headers_go_with_it() -> None:
+    page = [
+        *TEXT,
+        (b"content-disposition", b'attachment; filename="error.txt"'),
+        (b"etag", b'"abc"'),
+        (b"last-modified", b"Wed, 02 Dec 2026 10:00:00 GMT"),
+        (b"content-digest", b"sha-256=:xyz=:"),
+        (b"content-md5", b"Q2hlY2s="),
+        (b"digest", b"SHA-256=xyz"),
+        (b"content-language", b"de"),
+        (b"content-location", b"/errors/404.txt"),
+        (b"accept-ranges", b"bytes"),
+        (b"set-cookie", b"session=1"),  # not about the body: kept
+    ]
+    app = ProblemMiddleware(responding(404, page, [b"Nicht gefunden"]), status_pages="all")
+    async with client(app) as c:
+        response = await c.get("/")
+    assert_problem(response, 404)
+    assert set(response.headers) == {"content-type", "content-length", "set-cookie", "vary"}
+
+
+async def test_headers_given_as_an_iterator_are_read_once_and_kept() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = iter([(b"x-trace", b"7"), (b"content-type", b"text/plain")])
+        await send({"type": "http.response.start", "status": 404, "headers": headers})
+        await send({"type": "http.response.body", "body": b"Not Found"})
+
+    async with client(ProblemMiddleware(app, status_pages="all")) as c:
+        response = await c.get("/")
+    assert_problem(response, 404)
+    assert response.headers["x-trace"] == "7"
+
+
+@pytest.mark.parametrize("status", [600, 799])
+async def test_a_status_beyond_599_passes_as_it_is(
+    status: int, problem_logs: pytest.LogCaptureFixture
+) -> None:
+    app = ProblemMiddleware(responding(status, TEXT, [b"odd"]), status_pages="all")
+    async with client(app) as c:
+        response = await c.get("/")
+    assert (response.status_code, response.text) == (status, "odd")
+    assert not [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_zero_content_length_written_oddly_is_still_empty() -> None:
+    app = ProblemMiddleware(
+        responding(405, [(b"content-length", b"00")], [b""]), status_pages="empty"
+    )
+    async with client(app) as c:
+        assert_problem(await c.post("/"), 405)
+
+
+@pytest.mark.parametrize("kind", ["http.response.pathsend", "http.response.zerocopysend"])
+async def test_a_held_start_goes_out_before_a_file_body(kind: str) -> None:
+    sent: list[Any] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 404, "headers": TEXT})
+        await send({"type": kind, "path": "/srv/404.txt", "file": None})
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    await ProblemMiddleware(app, status_pages="empty")(scope, receive, send)
+    assert [m["type"] for m in sent] == ["http.response.start", kind]
+    assert sent[0]["status"] == 404

@@ -21,9 +21,14 @@ from ._render_options import render_with_options
 
 StatusPagesMode = Literal["empty", "all"]
 
-# Headers that describe the body, which the problem replaces: dropped.
+# Headers that describe the body, which the problem replaces: dropped. Kept, they would
+# make browsers download the problem (Content-Disposition), fail integrity checks
+# (digests), or let caches and range requests mistake it for the page (ETag, ranges).
 _BODY_HEADERS = frozenset(
     {b"content-type", b"content-length", b"content-encoding", b"transfer-encoding"}
+    | {b"content-disposition", b"content-language", b"content-location", b"content-md5"}
+    | {b"content-digest", b"repr-digest", b"digest", b"etag", b"last-modified"}
+    | {b"accept-ranges", b"content-range"}
 )
 # How many empty body messages an "empty" check waits through before it gives up and
 # passes the response on as it is.
@@ -90,8 +95,8 @@ class StatusPages:
 
     def _verdict(self, scope: Scope, start: Message) -> str:
         """ "pass", "replace", or "hold" (until the body shows whether it is empty)."""
-        if start["status"] < 400:
-            return "pass"
+        if not 400 <= start["status"] <= 599:
+            return "pass"  # not an HTTP error (a 600 is no status at all): not ours
         headers = {bytes(name).lower(): value for name, value in start.get("headers", ())}
         media_type = bytes(headers.get(b"content-type", b"")).split(b";")[0].strip().lower()
         if media_type.endswith((b"/problem+json", b"/problem+xml")):
@@ -106,7 +111,8 @@ class StatusPages:
             return "replace"
         length = headers.get(b"content-length")
         if length is not None:
-            return "replace" if length.strip() == b"0" else "pass"
+            length = bytes(length).strip()
+            return "replace" if length.isdigit() and int(length) == 0 else "pass"
         if scope.get("method") == "HEAD":
             return "replace"  # no body will come to tell
         return "hold"
@@ -166,6 +172,8 @@ class _Rewrite:
             if self.taken > self.pages.limit:
                 raise StopErrorBody()
         elif message["type"] == "http.response.start":
+            # Headers may come as any iterable: read once, here, for every use after.
+            message = {**message, "headers": list(message.get("headers", ()))}
             verdict = self.pages._verdict(self.scope, message)
             if verdict == "pass":
                 self.passing = True
@@ -183,6 +191,12 @@ class _Rewrite:
                 await self._replace(self.held)
             else:
                 self.empty_messages += 1
+        elif self.held is not None:
+            # Not a body message (http.response.pathsend, zerocopysend): the body is a
+            # file, so not empty; the held start goes first.
+            self.passing = True
+            await send(self.held)
+            await send(message)
         else:
             await send(message)
 
