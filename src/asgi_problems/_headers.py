@@ -21,6 +21,16 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 # would leave the client unsure where the response ends).
 _OWNED = frozenset({"content-type", "content-length", "transfer-encoding", "content-encoding"})
 
+# The headers that describe a representation. When a problem replaces a response that
+# had them, they go: kept, they would make browsers download the problem
+# (Content-Disposition), fail integrity checks (digests), or let caches and range
+# requests take it for the page (ETag, Last-Modified, ranges).
+REPRESENTATION_HEADERS = _OWNED | {
+    "content-disposition", "content-language", "content-location", "content-md5",
+    "content-digest", "repr-digest", "digest", "etag", "last-modified", "accept-ranges",
+    "content-range",
+}  # fmt: skip
+
 
 def encode_headers(headers: Mapping[str, str] | None, *, strict: bool) -> RawHeaders:
     """Turn a header mapping into ASGI raw headers.

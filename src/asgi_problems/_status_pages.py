@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._error_path import ErrorPath, notify
+from ._headers import REPRESENTATION_HEADERS
 from ._negotiate import HTML, JSON, form_of
 from ._problem import for_any_status
 from ._render import Answer
@@ -21,15 +22,8 @@ from ._render_options import render_with_options
 
 StatusPagesMode = Literal["empty", "all"]
 
-# Headers that describe the body, which the problem replaces: dropped. Kept, they would
-# make browsers download the problem (Content-Disposition), fail integrity checks
-# (digests), or let caches and range requests mistake it for the page (ETag, ranges).
-_BODY_HEADERS = frozenset(
-    {b"content-type", b"content-length", b"content-encoding", b"transfer-encoding"}
-    | {b"content-disposition", b"content-language", b"content-location", b"content-md5"}
-    | {b"content-digest", b"repr-digest", b"digest", b"etag", b"last-modified"}
-    | {b"accept-ranges", b"content-range"}
-)
+# Those of the replaced page that describe it (see _headers.py): dropped.
+_BODY_HEADERS = frozenset(name.encode("latin-1") for name in REPRESENTATION_HEADERS)
 # How many empty body messages an "empty" check waits through before it gives up and
 # passes the response on as it is.
 _MAX_EMPTY_MESSAGES = 64

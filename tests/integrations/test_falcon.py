@@ -73,3 +73,23 @@ async def test_success_is_untouched() -> None:
 
 async def test_under_uvicorn() -> None:
     await check_under_uvicorn(make_app())
+
+
+class GzipThenRaise:
+    async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+        # Headers set for a body that the responder never got to send.
+        resp.set_header("Content-Encoding", "gzip")
+        resp.set_header("Content-Disposition", 'attachment; filename="report.csv"')
+        resp.set_header("ETag", '"v7"')
+        resp.set_header("X-Trace", "7")
+        raise RuntimeError("the report failed")
+
+
+async def test_headers_that_describe_the_responders_body_do_not_stay_on_the_problem() -> None:
+    app = make_app()
+    app.add_route("/report", GzipThenRaise())
+    async with client(app) as c:
+        response = await c.get("/report")
+    assert_problem(response, 500)  # decodable: no gzip claimed for plain JSON
+    for name in ("content-encoding", "content-disposition", "etag"):
+        assert name not in response.headers

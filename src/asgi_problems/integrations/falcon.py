@@ -15,6 +15,7 @@ import falcon
 import falcon.asgi
 
 from .._error_path import ErrorPath
+from .._headers import REPRESENTATION_HEADERS
 from .._problem import Problem
 from .._translate import Translator, foreign_problem
 
@@ -36,6 +37,10 @@ def install(app: falcon.asgi.App[Any, Any], error_path: ErrorPath) -> None:
         if ws is not None:
             raise exc  # a websocket: Falcon closes it (there is no response to send)
         status, headers, body = await error_path.prepare(req.scope, exc)
+        for described in REPRESENTATION_HEADERS:
+            # What the responder said of its own body (gzip, a file name, an ETag)
+            # would be false of the problem.
+            resp.delete_header(described)
         resp.status = status
         resp.data = body
         for name, value in headers:
