@@ -278,7 +278,7 @@ async def test_python_json_logger_gets_every_fact(
 
     handler, stream = json_lines
     handler.setFormatter(JsonFormatter())
-    await _storm({"correlation_id": True})
+    await _storm({"correlation_id": "X-Request-ID"})
     first, summary = _records(stream)
     assert first["status"] == 500 and first["problem_type"] == "InternalServerError"
     assert (first["method"], first["path"]) == ("GET", "/crash")

@@ -93,6 +93,7 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         ("type_base", b"https://x/", "a str, not bytes"),
         ("reraise", None, "True or False, not NoneType"),
         ("log_repeats", "10", r"seconds, a number >= 0, not str"),
+        ("correlation_id", "X-Request ID", r"True, False or a header's name, not str"),
         ("log_repeats", -1, r"seconds, a number >= 0, not int"),
     ],
 )

@@ -163,7 +163,7 @@ class ErrorPath:
         correlation = None
         if crashed or problem.status >= 500:
             if self.options.correlation_id:
-                correlation = correlation_id(scope)
+                correlation = correlation_id(scope, self.options.trusted_request_id)
             self.log.record(scope, caught, exc, problem, crashed, others, correlation)
         elif logger.isEnabledFor(_DEBUG):
             # 4xx problems are the app working as intended: logged at DEBUG level only.

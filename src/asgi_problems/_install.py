@@ -27,7 +27,7 @@ def install(
     pass_upstream_detail: bool = False,
     negotiate: bool = True,
     type_base: str | None = None,
-    correlation_id: bool = False,
+    correlation_id: bool | str = False,
     log_repeats: float = 10.0,
     serve_types: bool = False,
 ) -> None:

@@ -43,7 +43,7 @@ class ProblemMiddleware(ErrorLayer):
         pass_upstream_detail: bool = False,
         negotiate: bool = True,
         type_base: str | None = None,
-        correlation_id: bool = False,
+        correlation_id: bool | str = False,
         log_repeats: float = 10.0,
         status_pages: StatusPagesMode | None = None,
         leave_html_to_browsers: bool = False,

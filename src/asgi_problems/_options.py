@@ -8,6 +8,7 @@ IDEs and type checkers show each; a test keeps those signatures in step with
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -46,8 +47,9 @@ class Options:
     negotiate: bool = True
     #: Problems without a type of their own get ``type_base`` + their status's slug.
     type_base: str | None = None
-    #: 5xx problems carry a ``correlation_id`` that is also on their log record.
-    correlation_id: bool = False
+    #: 5xx problems carry a ``correlation_id`` that is also on their log record; a
+    #: header's name (``"X-Request-ID"``): your proxy's request id there is trusted.
+    correlation_id: bool | str = False
     #: Seconds in which the repeats of a crash are counted, not logged in full (0: all).
     log_repeats: float = 10.0
 
@@ -62,10 +64,18 @@ class Options:
                     f"the option {option.name} takes {wanted}, not {type(value).__name__}"
                 )
 
+    @property
+    def trusted_request_id(self) -> str | None:
+        """The header whose request id is trusted as the correlation id, if named."""
+        return self.correlation_id if isinstance(self.correlation_id, str) else None
+
     @classmethod
     def among(cls, arguments: Mapping[str, Any]) -> Options:
         """The options among a call's arguments: ``Options.among(locals())``."""
         return cls(**{field.name: arguments[field.name] for field in dataclasses.fields(cls)})
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _is_bool(value: object) -> bool:
@@ -82,7 +92,10 @@ _KINDS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "pass_upstream_detail": ("True or False", _is_bool),
     "negotiate": ("True or False", _is_bool),
     "type_base": ("a str", lambda v: isinstance(v, str)),
-    "correlation_id": ("True or False", _is_bool),
+    "correlation_id": (
+        "True, False or a header's name",
+        lambda v: _is_bool(v) or (isinstance(v, str) and _TOKEN.fullmatch(v) is not None),
+    ),
     "log_repeats": ("seconds, a number >= 0", lambda v: _is_number(v) and v >= 0),  # type: ignore[operator]
 }
 

@@ -48,21 +48,24 @@ def render_with_options(
     )
 
 
-# An X-Request-ID is only taken as a correlation id when it looks like one (a UUID,
-# a trace id, nginx's $request_id): it comes from the client, and goes into the
-# problem and the log.
-_REQUEST_ID = re.compile(rb"[0-9A-Fa-f-]{16,64}")
+# A request id header is only taken when it looks like an id (a UUID, nginx's
+# $request_id): it goes into the problem and the log.
+_REQUEST_ID = re.compile(rb"[0-9A-Fa-f][0-9A-Fa-f-]{15,63}")
 
 
-def correlation_id(scope: Scope) -> str:
+def correlation_id(scope: Scope, trusted_header: str | None = None) -> str:
     """The id that ties a 5xx to its log record: the trace's (OpenTelemetry), else the
-    request's X-Request-ID, else a new one."""
+    request id in ``trusted_header`` (a header your own proxy sets, named by the
+    ``correlation_id`` option), else a new random one. A client's header is never
+    taken unless named: it could repeat another crash's id."""
     found = trace_id()
     if found is not None:
         return found
-    for name, value in scope.get("headers", ()):
-        if name == b"x-request-id" and _REQUEST_ID.fullmatch(value):
-            return bytes(value).decode("ascii")
+    if trusted_header is not None:
+        wanted = trusted_header.lower().encode("latin-1")
+        for name, value in scope.get("headers", ()):
+            if name == wanted and _REQUEST_ID.fullmatch(value):
+                return bytes(value).decode("ascii")
     return uuid.uuid4().hex
 
 

@@ -56,7 +56,7 @@ def wire(app: Starlette, error_path: ErrorPath) -> None:
         if not _is_users(app.exception_handlers.get(exc_class)):
             app.exception_handlers[exc_class] = on_route
     if fastapi:
-        fastapi.install_openapi(app, correlation_id=error_path.options.correlation_id)
+        fastapi.install_openapi(app, correlation_id=bool(error_path.options.correlation_id))
     if "slowapi" in sys.modules:
         # A rate limiter the app uses: its 429s keep the headers it sends.
         slowapi = importlib.import_module("asgi_problems.integrations.slowapi")

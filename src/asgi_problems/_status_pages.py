@@ -15,10 +15,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._error_path import ErrorPath, notify
 from ._headers import REPRESENTATION_HEADERS
+from ._log import logger, where
 from ._negotiate import HTML, JSON, form_of
 from ._problem import for_any_status
 from ._render import Answer
-from ._render_options import render_with_options
+from ._render_options import correlation_id, render_with_options
 
 StatusPagesMode = Literal["empty", "all"]
 
@@ -121,7 +122,17 @@ async def _answer_status(error_path: ErrorPath, scope: Scope, status: int) -> An
     if options.on_problem is not None:
         await notify(options.on_problem, Request(scope), problem)
     form = form_of(scope.get("headers", ())) if options.negotiate else JSON
-    return render_with_options(options, scope, problem, problem, False, form, None)
+    correlation = None
+    if options.correlation_id and status >= 500:
+        # A 5xx answered with an id needs a record the id leads to.
+        correlation = correlation_id(scope, options.trusted_request_id)
+        method, path = where(scope)
+        logger.warning(
+            "A %d sent without a problem on %s %s became one [correlation_id=%s]",
+            status, method, path, correlation,
+            extra={"status": status, "method": method, "path": path, "correlation_id": correlation},
+        )  # fmt: skip
+    return render_with_options(options, scope, problem, problem, False, form, correlation)
 
 
 async def _send_problem(error_path: ErrorPath, scope: Scope, send: Send, start: Message) -> None:
