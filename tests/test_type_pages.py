@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from _support import NOT_FOUND_DETAIL, assert_problem, client
 from starlette.applications import Starlette
@@ -190,16 +192,19 @@ async def test_pages_under_the_folder_are_not_a_cpu_amplifier() -> None:
     app = Starlette(routes=[])
     install(app, type_base=BASE, serve_types=True)
 
-    async def timed(path: str) -> float:
-        async with client(app) as c:
+    async def timed(c: Any, path: str) -> float:
+        started = time.perf_counter()
+        for _ in range(30):
             await c.get(path)
-            started = time.perf_counter()
-            for _ in range(100):
-                await c.get(path)
-            return time.perf_counter() - started
+        return time.perf_counter() - started
 
-    unknown = await timed("/problems/no-such-type")
-    router_404 = await timed("/nowhere")
+    # The fastest of interleaved rounds: a busy moment on the machine only adds time.
+    async with client(app) as c:
+        await c.get("/problems/no-such-type")
+        rounds = [(await timed(c, "/problems/no-such-type"), await timed(c, "/nowhere"))
+                  for _ in range(7)]  # fmt: skip
+    unknown = min(first for first, _ in rounds)
+    router_404 = min(second for _, second in rounds)
     # About 2x here; 15x when every request built the pages of all 300 classes.
     assert unknown < 6 * router_404, (unknown, router_404)
     assert len(made) == 300
