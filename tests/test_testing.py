@@ -162,3 +162,14 @@ def test_it_needs_an_app_with_an_openapi_document() -> None:
     with pytest.raises(TypeError, match="Starlette"):
         with only_documented_problems(starlette_app()):
             pass
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/html", "application/problem+json"])
+async def test_an_undocumented_problem_fails_in_every_form(accept: str) -> None:
+    # The test asks for XML or HTML: the problem is the same, and as undocumented.
+    app = documented_app()
+    with pytest.raises(AssertionError, match="answered 409"):
+        with only_documented_problems(app) as checked:
+            async with client(checked) as c:
+                response = await c.get("/items/409", headers={"Accept": accept})
+    assert response.status_code == 409

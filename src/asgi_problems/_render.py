@@ -246,7 +246,7 @@ def render(
 
 _VARY = (b"vary", b"Accept")
 # The page shows text only; tell the browser to run and fetch nothing from it.
-_CSP = (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'")
+HTML_PAGE_POLICY = (b"content-security-policy", b"default-src 'none'; style-src 'unsafe-inline'")
 # form -> (its headers without Vary, with Vary), indexed by ``vary``; Content-Length
 # and the problem's own headers follow.
 _FIXED_HEADERS: dict[str, tuple[RawHeaders, RawHeaders]] = {
@@ -254,7 +254,7 @@ _FIXED_HEADERS: dict[str, tuple[RawHeaders, RawHeaders]] = {
     for form, fixed in (
         (JSON, ((b"content-type", CONTENT_TYPE),)),
         (XML, ((b"content-type", b"application/problem+xml"),)),
-        (HTML, ((b"content-type", b"text/html; charset=utf-8"), _CSP)),
+        (HTML, ((b"content-type", b"text/html; charset=utf-8"), HTML_PAGE_POLICY)),
     )
 }
 

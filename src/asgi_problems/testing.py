@@ -28,6 +28,7 @@ from ._openapi import (
     validation_problem_schema,
 )
 from ._problem import Problem
+from ._render import HTML_PAGE_POLICY
 
 __all__ = ["assert_problem", "only_documented_problems"]
 
@@ -125,6 +126,17 @@ def only_documented_problems(app: Any) -> Iterator[ASGIApp]:
         raise AssertionError("problems that the OpenAPI document does not list:\n" + lines)
 
 
+def _is_a_problem(headers: Any) -> bool:
+    """Whether a response is a problem in any form it is negotiated into: JSON, XML, or
+    the HTML page (told by the policy header only our pages carry)."""
+    found = {bytes(name).lower(): bytes(value) for name, value in headers}
+    media_type = found.get(b"content-type", b"").split(b";")[0].strip()
+    if media_type in (PROBLEM_MEDIA_TYPE.encode(), b"application/problem+xml"):
+        return True
+    name, policy = HTML_PAGE_POLICY
+    return media_type == b"text/html" and found.get(name) == policy
+
+
 class _DocumentedOnly:
     """An ASGI app that notes each problem answer whose status its operation lacks."""
 
@@ -159,11 +171,7 @@ class _DocumentedOnly:
 
     def _note(self, operation: tuple[str, str, dict[str, Any]], start: Message) -> None:
         status = start["status"]
-        media_type = next(
-            (value for name, value in start.get("headers", []) if name.lower() == b"content-type"),
-            b"",
-        )
-        if status < 400 or not media_type.startswith(PROBLEM_MEDIA_TYPE.encode()):
+        if status < 400 or not _is_a_problem(start.get("headers", [])):
             return
         method, path, spec = operation
         documented = {str(code).upper() for code in spec.get("responses", {})}
