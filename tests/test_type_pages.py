@@ -208,3 +208,21 @@ async def test_pages_under_the_folder_are_not_a_cpu_amplifier() -> None:
     # About 2x here; 15x when every request built the pages of all 300 classes.
     assert unknown < 6 * router_404, (unknown, router_404)
     assert len(made) == 300
+
+
+async def test_routes_under_the_folder_added_later_are_not_shadowed() -> None:
+    # type_base under a path the app serves too; routes added after install().
+    async def health(request: Request) -> Response:
+        return Response("ok")
+
+    app = Starlette(routes=[])
+    install(app, type_base="https://api.example.com/problems/", serve_types=True)
+    app.add_route("/problems/health", health)  # a route of the app's, declared later
+    async with client(app) as c:
+        health_answer = await c.get("/problems/health")
+        page = await c.get("/problems/not-found")
+        unknown = await c.get("/problems/no-such-type")
+    assert (health_answer.status_code, health_answer.text) == (200, "ok")
+    assert page.status_code == 200 and "Not Found" in page.text
+    assert_problem(unknown, 404, detail=NOT_FOUND_DETAIL)
+    assert "no-such-type" not in unknown.text

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from ._exceptions import NotFound
 from ._formats import encode_type_index, encode_type_page
@@ -154,7 +155,7 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
 
     async def page(request: Request) -> Response:
         doc = documented_types(base).get(request.path_params["path"])
-        if doc is None:
+        if doc is None:  # gone between the match and now (classes come and go)
             raise NotFound("There is no problem type of that name.")
         members = {
             name: (_kind(schema), _note(schema)) for name, (schema, _) in doc.members.items()
@@ -175,8 +176,26 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
     app.router.routes += [
         Route(folder, index, methods=["GET"], include_in_schema=False),
         Route(folder + "index.json", index_json, methods=["GET"], include_in_schema=False),
-        Route(folder + "{path:path}", page, methods=["GET"], include_in_schema=False),
+        _TypePage(base, folder + "{path:path}", page, methods=["GET"], include_in_schema=False),
     ]
+
+
+class _TypePage(Route):
+    """The route of the type pages: it matches the names of documented types only, so
+    that routes of the app's under the same folder, added after install(), still
+    answer (a catch-all would shadow them)."""
+
+    def __init__(self, type_base: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.type_base = type_base
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.NONE:
+            name = child.get("path_params", {}).get("path")
+            if name not in documented_types(self.type_base):
+                return Match.NONE, {}
+        return match, child
 
 
 def _entry(doc: TypeDoc) -> dict[str, Any]:
