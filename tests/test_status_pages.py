@@ -248,3 +248,31 @@ async def test_a_held_start_goes_out_before_a_file_body(kind: str) -> None:
     await ProblemMiddleware(app, status_pages="empty")(scope, receive, send)
     assert [m["type"] for m in sent] == ["http.response.start", kind]
     assert sent[0]["status"] == 404
+
+
+async def test_a_too_big_last_message_leaves_the_background_task_to_run() -> None:
+    from starlette.background import BackgroundTask
+    from starlette.responses import Response
+
+    ran: list[bool] = []
+    page = Response(b"x" * 200_000, status_code=500, background=BackgroundTask(ran.append, True))
+    app = ProblemMiddleware(page, status_pages="all", status_pages_limit=1024)
+    async with client(app) as c:
+        assert_problem(await c.get("/"), 500)
+    assert ran == [True]
+
+
+async def test_an_endless_stream_of_empty_chunks_is_stopped() -> None:
+    sent = 0
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal sent
+        await send({"type": "http.response.start", "status": 500, "headers": TEXT})
+        while True:  # ends only when its send raises
+            await send({"type": "http.response.body", "body": b"", "more_body": True})
+            sent += 1
+
+    app = ProblemMiddleware(endless, status_pages="all")
+    async with client(app) as c:
+        assert_problem(await c.get("/"), 500)
+    assert 0 < sent <= 1024

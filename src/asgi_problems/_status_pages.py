@@ -28,6 +28,9 @@ _BODY_HEADERS = frozenset(name.encode("latin-1") for name in REPRESENTATION_HEAD
 # How many empty body messages an "empty" check waits through before it gives up and
 # passes the response on as it is.
 _MAX_EMPTY_MESSAGES = 64
+# How many messages of a replaced body are taken in, whatever their size, before the
+# app is stopped: an error that streams empty chunks forever must end too.
+_MAX_REPLACED_MESSAGES = 1024
 
 
 class StopErrorBody(Exception):
@@ -173,8 +176,13 @@ class _Rewrite:
         if self.passing:
             await send(message)
         elif self.replaced:
+            if not message.get("more_body", False):
+                # The last message: the app ends by itself, and its background task
+                # (which runs after it) still runs; only what would go on is stopped.
+                return
             self.taken += len(message.get("body", b""))
-            if self.taken > self.pages.limit:
+            self.empty_messages += 1  # every message counts: empty ones can be endless
+            if self.taken > self.pages.limit or self.empty_messages > _MAX_REPLACED_MESSAGES:
                 raise StopErrorBody()
         elif message["type"] == "http.response.start":
             # Headers may come as any iterable: read once, here, for every use after.
