@@ -16,8 +16,11 @@ neither itself: the ``httpx`` or ``httpx2`` extra installs the one you use.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Protocol
+
+import anyio
 
 from ._members import members_of
 from ._problem import Problem, classes_of_type, for_any_status
@@ -55,13 +58,14 @@ def _is_json(content_type: str) -> tuple[bool, bool]:
     return problem or media_type == "application/json", problem
 
 
-def _parse(response: _Response) -> dict[str, Any] | None:
-    """The problem members of an error body, or None if it is not a problem."""
+def _parse(response: _Response, content: bytes | None = None) -> dict[str, Any] | None:
+    """The problem members of an error body (``content``, else the response's), or None
+    if it is not a problem."""
     is_json, is_problem = _is_json(response.headers.get("content-type", ""))
     if not is_json:
         return None
     try:
-        body = json.loads(response.content)
+        body = json.loads(response.content if content is None else content)
     except (ValueError, RecursionError):  # bad JSON or UTF-8; nesting too deep to read
         return None
     if not isinstance(body, dict):
@@ -89,6 +93,15 @@ def raise_for_problem(
     its documented description. The response is kept as ``exc.response``.
     ``upstream`` names the service for a gateway's problems (see ``install()``).
     """
+    _raise(response, None, upstream, types)
+
+
+def _raise(
+    response: _Response,
+    content: bytes | None,
+    upstream: str | None,
+    types: Iterable[type[Problem]] | None,
+) -> None:
     status = response.status_code
     if status < 400:
         return
@@ -100,7 +113,7 @@ def raise_for_problem(
         bad_gateway.upstream = upstream or ""
         raise bad_gateway
     try:
-        body = _parse(response) or {}
+        body = _parse(response, content) or {}
     except RuntimeError:  # ResponseNotRead, in httpx and httpx2
         # A streamed response nobody read: read it here when we can (sync streams);
         # an async one must be read first (``await response.aread()``).
@@ -171,23 +184,48 @@ def _stamp(upstream: str | None) -> Callable[[_Request], None]:
     return stamp
 
 
-def event_hooks(*, upstream: str | None = None) -> dict[str, list[Callable[..., Any]]]:
+# What the hooks read of an error body at most: a problem is a few hundred bytes, and an
+# upstream's 400 MiB error page, or one that trickles in forever, must not cost more.
+MAX_ERROR_BODY = 64 * 1024
+ERROR_BODY_SECONDS = 5.0
+
+
+def event_hooks(
+    *,
+    upstream: str | None = None,
+    max_body: int = MAX_ERROR_BODY,
+    body_timeout: float = ERROR_BODY_SECONDS,
+) -> dict[str, list[Callable[..., Any]]]:
     """Event hooks for ``httpx.Client`` (or httpx2's): every 4xx/5xx response raises
-    its Problem."""
+    its Problem. Of an error body, at most ``max_body`` bytes are read, for at most
+    ``body_timeout`` seconds (checked between the chunks that come)."""
 
     def check(response: Any) -> None:
         if response.status_code >= 400:
-            response.read()
-            raise_for_problem(response, upstream=upstream)
+            parts: list[bytes] = []
+            size, deadline = 0, time.monotonic() + body_timeout
+            try:
+                for chunk in response.iter_bytes():
+                    parts.append(chunk)
+                    size += len(chunk)
+                    if size > max_body or time.monotonic() > deadline:
+                        break
+            finally:
+                response.close()
+            _raise(response, b"".join(parts)[:max_body], upstream, None)
 
     return {"request": [_stamp(upstream)], "response": [check]}
 
 
 def async_event_hooks(
-    *, upstream: str | None = None
+    *,
+    upstream: str | None = None,
+    max_body: int = MAX_ERROR_BODY,
+    body_timeout: float = ERROR_BODY_SECONDS,
 ) -> dict[str, list[Callable[..., Awaitable[None]]]]:
     """Event hooks for ``httpx.AsyncClient`` (or httpx2's): every 4xx/5xx response
-    raises its Problem."""
+    raises its Problem. Of an error body, at most ``max_body`` bytes are read, for at
+    most ``body_timeout`` seconds."""
     stamp = _stamp(upstream)
 
     async def astamp(request: _Request) -> None:
@@ -195,7 +233,17 @@ def async_event_hooks(
 
     async def check(response: Any) -> None:
         if response.status_code >= 400:
-            await response.aread()
-            raise_for_problem(response, upstream=upstream)
+            parts: list[bytes] = []
+            size = 0
+            try:
+                with anyio.move_on_after(body_timeout):
+                    async for chunk in response.aiter_bytes():
+                        parts.append(chunk)
+                        size += len(chunk)
+                        if size > max_body:
+                            break
+            finally:
+                await response.aclose()
+            _raise(response, b"".join(parts)[:max_body], upstream, None)
 
     return {"request": [astamp], "response": [check]}

@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from asgi_problems import (
     STATUSES,
+    BadGateway,
+    InternalServerError,
     NotFound,
     ServiceUnavailable,
     install,
@@ -254,3 +256,63 @@ async def test_event_hooks_raise_the_class_and_name_the_upstream(http: ModuleTyp
     with http.Client(transport=sync_transport, event_hooks=sync_hooks) as c:
         with pytest.raises(NotFound):
             c.get(UPSTREAM)
+
+
+async def test_the_hooks_read_a_bounded_part_of_a_huge_error_body(http: ModuleType) -> None:
+    pulled = 0
+
+    class Huge(http.AsyncByteStream):  # type: ignore[name-defined,misc]
+        async def __aiter__(self) -> Any:
+            nonlocal pulled
+            for _ in range(400):  # 400 MiB, if read whole
+                pulled += 1
+                yield b"x" * (1024 * 1024)
+
+    def huge_error(request: Any) -> Any:
+        return http.Response(502, headers={"content-type": "text/html"}, stream=Huge())
+
+    hooks = async_event_hooks()
+    async with http.AsyncClient(transport=http.MockTransport(huge_error), event_hooks=hooks) as c:
+        with pytest.raises(BadGateway):
+            await c.get(UPSTREAM)
+    assert pulled <= 2  # 64 KiB at most: one chunk, and the next is never asked for
+
+
+async def test_the_hooks_stop_waiting_for_a_trickling_error_body(http: ModuleType) -> None:
+    import time
+
+    import anyio
+
+    class Trickle(http.AsyncByteStream):  # type: ignore[name-defined,misc]
+        async def __aiter__(self) -> Any:
+            while True:  # one byte every 100 ms, forever
+                yield b"x"
+                await anyio.sleep(0.1)
+
+    def trickling(request: Any) -> Any:
+        return http.Response(503, headers={"content-type": "text/plain"}, stream=Trickle())
+
+    hooks = async_event_hooks(body_timeout=0.5)
+    started = time.monotonic()
+    async with http.AsyncClient(transport=http.MockTransport(trickling), event_hooks=hooks) as c:
+        with pytest.raises(ServiceUnavailable):
+            await c.get(UPSTREAM)
+    assert time.monotonic() - started < 10  # endless without the bound
+
+
+def test_the_sync_hooks_read_a_bounded_part_too(http: ModuleType) -> None:
+    pulled = 0
+
+    def chunks() -> Any:
+        nonlocal pulled
+        for _ in range(400):
+            pulled += 1
+            yield b"x" * (1024 * 1024)
+
+    def huge_error(request: Any) -> Any:
+        return http.Response(500, headers={"content-type": "text/html"}, content=chunks())
+
+    with http.Client(transport=http.MockTransport(huge_error), event_hooks=event_hooks()) as c:
+        with pytest.raises(InternalServerError):
+            c.get(UPSTREAM)
+    assert pulled <= 2
