@@ -15,6 +15,7 @@ neither itself: the ``httpx`` or ``httpx2`` extra installs the one you use.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -236,12 +237,14 @@ def async_event_hooks(
             parts: list[bytes] = []
             size = 0
             try:
+                # aclosing: the stream left half read is closed now, not when collected.
                 with anyio.move_on_after(body_timeout):
-                    async for chunk in response.aiter_bytes():
-                        parts.append(chunk)
-                        size += len(chunk)
-                        if size > max_body:
-                            break
+                    async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+                        async for chunk in chunks:
+                            parts.append(chunk)
+                            size += len(chunk)
+                            if size > max_body:
+                                break
             finally:
                 await response.aclose()
             _raise(response, b"".join(parts)[:max_body], upstream, None)
