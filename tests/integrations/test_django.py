@@ -16,6 +16,7 @@ from django.conf import settings
 pytestmark = pytest.mark.asyncio
 
 SEEN: list[Any] = []  # what on_problem saw (the options come from settings, once)
+CONNS: list[Any] = []  # the connections it was given
 MIDDLEWARE = [
     "asgi_problems.integrations.django.ProblemMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -28,7 +29,10 @@ if not settings.configured:
         ALLOWED_HOSTS=["testserver", "127.0.0.1"],
         MIDDLEWARE=MIDDLEWARE,
         SECRET_KEY="only-for-tests",
-        ASGI_PROBLEMS={**OPTIONS, "on_problem": lambda conn, problem: SEEN.append(problem)},
+        ASGI_PROBLEMS={
+            **OPTIONS,
+            "on_problem": lambda conn, problem: (SEEN.append(problem), CONNS.append(conn)),
+        },
     )
     django.setup()
 
@@ -104,3 +108,56 @@ async def test_a_urlconfs_own_error_page_wins() -> None:
         async with client(make_app()) as c:
             own = await c.get("/nowhere")
     assert (own.status_code, own.text) == (404, "<h1>Our own page</h1>")
+
+
+class AddHeaders:
+    """Other middleware, inside ours: it adds a cookie and CORS to every response."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        response.set_cookie("session", "s1")
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+@pytest.mark.parametrize("server", ["asgi", "wsgi"])
+async def test_a_405_problem_keeps_what_other_middleware_added(server: str) -> None:
+    from django.test import override_settings
+
+    with override_settings(MIDDLEWARE=[MIDDLEWARE[0], "test_django.AddHeaders", *MIDDLEWARE[1:]]):
+        if server == "asgi":
+            async with client(make_app()) as c:
+                response = await c.post("/ok")
+        else:
+            from django.core.wsgi import get_wsgi_application
+
+            transport = httpx.WSGITransport(app=get_wsgi_application())
+
+            def post() -> httpx.Response:
+                with httpx.Client(transport=transport, base_url="http://testserver") as c:
+                    return c.post("/ok")
+
+            response = await asyncio.to_thread(post)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "session=s1" in response.headers["set-cookie"]
+
+
+async def test_on_problem_gets_a_full_request_under_wsgi() -> None:
+    from django.core.wsgi import get_wsgi_application
+
+    CONNS.clear()
+    transport = httpx.WSGITransport(app=get_wsgi_application())
+
+    def fetch() -> httpx.Response:
+        with httpx.Client(transport=transport, base_url="http://testserver") as c:
+            return c.get("/native?page=2")
+
+    assert_problem(await asyncio.to_thread(fetch), 404)
+    conn = CONNS[-1]
+    assert str(conn.url) == "http://testserver/native?page=2"
+    assert conn.query_params["page"] == "2"

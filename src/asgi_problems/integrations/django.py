@@ -28,6 +28,7 @@ from django.urls import Resolver404
 from .._error_path import ErrorPath
 from .._exceptions import BadRequest as BadRequestProblem
 from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
+from .._headers import REPRESENTATION_HEADERS
 from .._options import NO_RERAISE, Options
 from .._translate import Translator
 
@@ -79,16 +80,30 @@ class ProblemMiddleware:
             return self._acall(request)
         response = self.get_response(request)
         not_allowed = _not_allowed(response)
-        return response if not_allowed is None else _answer_sync(request, not_allowed)
+        if not_allowed is None:
+            return response
+        return _keeping(response, _answer_sync(request, not_allowed))
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
         response = await self.get_response(request)
         not_allowed = _not_allowed(response)
-        return response if not_allowed is None else await _answer(request, not_allowed)
+        if not_allowed is None:
+            return response
+        return _keeping(response, await _answer(request, not_allowed))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
         # Django calls it synchronously, in async projects too (from a thread).
         return _answer_sync(request, exception)
+
+
+def _keeping(replaced: HttpResponse, answer: HttpResponse) -> HttpResponse:
+    """``answer`` with what other middleware put on the response it replaces (cookies,
+    CORS and other headers), but for what described that response's body."""
+    for name, value in replaced.items():
+        if name.lower() not in REPRESENTATION_HEADERS and not answer.has_header(name):
+            answer[name] = value
+    answer.cookies = replaced.cookies
+    return answer
 
 
 def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
@@ -119,14 +134,23 @@ def _scope_of(request: HttpRequest) -> dict[str, Any]:
         (name.lower().encode("latin-1"), str(value).encode("latin-1", "replace"))
         for name, value in request.headers.items()
     ]
-    path = request.path
+    path, meta = request.path, request.META
     return {
         "type": "http",
         "method": request.method or "GET",
+        "scheme": request.scheme or "http",
         "path": path,
-        "raw_path": request.META.get("PATH_INFO", path).encode("latin-1", "replace"),
+        "raw_path": meta.get("PATH_INFO", path).encode("latin-1", "replace"),
+        "root_path": meta.get("SCRIPT_NAME", ""),
+        "query_string": meta.get("QUERY_STRING", "").encode("latin-1", "replace"),
         "headers": headers,
+        "server": (meta.get("SERVER_NAME", ""), _port(meta.get("SERVER_PORT"))),
+        "client": (meta.get("REMOTE_ADDR", ""), _port(meta.get("REMOTE_PORT"))),
     }
+
+
+def _port(value: object) -> int:
+    return int(value) if isinstance(value, str) and value.isdigit() else 0
 
 
 # The handlers Django calls for what it catches itself (handler400 ... in urls.py).
