@@ -276,3 +276,23 @@ async def test_an_endless_stream_of_empty_chunks_is_stopped() -> None:
     async with client(app) as c:
         assert_problem(await c.get("/"), 500)
     assert 0 < sent <= 1024
+
+
+async def test_a_stop_through_a_task_group_is_quiet(problem_logs: pytest.LogCaptureFixture) -> None:
+    import anyio
+
+    async def grouped(scope: Scope, receive: Receive, send: Send) -> None:
+        # Sends from a task group, as streaming responses do: the stop comes wrapped.
+        async def stream() -> None:
+            await send({"type": "http.response.start", "status": 500, "headers": TEXT})
+            while True:
+                await send({"type": "http.response.body", "body": b"x" * 1024, "more_body": True})
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(stream)
+
+    app = ProblemMiddleware(grouped, status_pages="all", status_pages_limit=4096)
+    async with client(app, raise_app_exceptions=True) as c:
+        response = await c.get("/")
+    assert_problem(response, 500)
+    assert not [r for r in problem_logs.records if r.levelno >= logging.ERROR]

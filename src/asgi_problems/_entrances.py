@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ._error_path import ErrorPath
 from ._status_pages import StopErrorBody
+from ._translate import Group, leaves
 
 # Where a websocket stands when its app raises.
 HANDSHAKE, OPEN, CLOSED = 0, 1, 2
@@ -64,6 +65,8 @@ class ErrorLayer:
         except StopErrorBody:
             return  # status pages replaced the error body the app went on sending
         except Exception as exc:
+            if _only_stopped(exc):
+                return  # the same stop, wrapped by a task group or a framework
             if started:
                 self.error_path.log.late(scope, exc)
                 raise
@@ -124,6 +127,16 @@ class ErrorLayer:
             await send({"type": "websocket.close", "code": code, "reason": reason})
         if reraise is not None:
             raise reraise
+
+
+def _only_stopped(exc: BaseException) -> bool:
+    """Whether ``exc`` is the status pages' stop, as a task group or a framework that
+    sends from one (Litestar's Stream) hands it on: a group of nothing else, or an
+    exception raised because of it."""
+    if isinstance(exc, Group):
+        members = list(leaves(exc))
+        return bool(members) and all(isinstance(member, StopErrorBody) for member in members)
+    return isinstance(exc.__cause__, StopErrorBody) or isinstance(exc.__context__, StopErrorBody)
 
 
 class ProblemAnswer(Response):
