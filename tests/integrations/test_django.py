@@ -161,3 +161,37 @@ async def test_on_problem_gets_a_full_request_under_wsgi() -> None:
     conn = CONNS[-1]
     assert str(conn.url) == "http://testserver/native?page=2"
     assert conn.query_params["page"] == "2"
+
+
+class Crashing:
+    """Middleware that fails before any view: Django answers it with handler500."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        raise RuntimeError("the session store is down")
+
+
+async def test_a_crash_outside_views_is_reported_and_logged_once(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    import sentry_sdk
+    from django.test import override_settings
+    from test_sentry import Recorder
+
+    recorder = Recorder()
+    sentry_sdk.init(dsn="https://public@sentry.example.invalid/1", transport=recorder)
+    try:
+        with override_settings(MIDDLEWARE=[MIDDLEWARE[0], "test_django.Crashing"]):
+            async with client(make_app()) as c:
+                response = await c.get("/ok")
+        sentry_sdk.flush()
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
+    assert_problem(response, 500)
+    kinds = [event["exception"]["values"][-1]["type"] for event in recorder.events]
+    assert kinds == ["RuntimeError"]  # Django's report of the real crash; no made-up 500
+    ours = [r for r in problem_logs.records if r.name == "asgi_problems" and r.levelno >= 40]
+    assert ours == []  # Django logged it, on django.request

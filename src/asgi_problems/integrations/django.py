@@ -29,6 +29,7 @@ from .._error_path import ErrorPath
 from .._exceptions import BadRequest as BadRequestProblem
 from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
 from .._headers import REPRESENTATION_HEADERS
+from .._log import mark_logged
 from .._options import NO_RERAISE, Options
 from .._translate import Translator
 
@@ -114,8 +115,10 @@ def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
     return MethodNotAllowed(allow=[method for method in allowed if method])
 
 
-async def _answer(request: HttpRequest, exc: Exception) -> HttpResponse:
-    status, headers, body = await error_path().prepare(_scope_of(request), exc)
+async def _answer(
+    request: HttpRequest, exc: Exception, scope: dict[str, Any] | None = None
+) -> HttpResponse:
+    status, headers, body = await error_path().prepare(scope or _scope_of(request), exc)
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name.decode("latin-1")] = value.decode("latin-1")
@@ -185,5 +188,9 @@ bad_request = permission_denied = not_found = _caught
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Django logged the crash already; the problem says only the documented words.
-    return _answer_sync(request, InternalServerError())
+    # Django logged the crash already, and error trackers heard of it from Django: this
+    # 500 is no crash of its own, so it is neither reported nor logged again. The
+    # problem says only the documented words.
+    problem, scope = InternalServerError(), _scope_of(request)
+    mark_logged(problem, scope)
+    return _answer_sync(request, problem, scope)
