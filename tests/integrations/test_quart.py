@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 from _frameworks import (
     SECRET,
@@ -90,3 +91,46 @@ async def test_success_is_untouched() -> None:
 
 async def test_under_uvicorn() -> None:
     await check_under_uvicorn(make_app())
+
+
+@pytest.mark.parametrize("raised", ["problem", "crash"])
+async def test_an_error_on_a_websocket_closes_it_as_quart_does(
+    raised: str, problem_logs: pytest.LogCaptureFixture
+) -> None:
+    from quart import websocket
+
+    from asgi_problems import NotFound
+
+    app = Quart(__name__)
+
+    @app.websocket("/ws")
+    async def ws() -> None:
+        await websocket.accept()
+        if raised == "problem":
+            raise NotFound("gone")
+        raise RuntimeError("the feed is down")
+
+    install(app)
+    sent: list[dict[str, Any]] = []
+    incoming = [{"type": "websocket.connect"}]
+
+    async def receive() -> Any:
+        if incoming:
+            return incoming.pop(0)
+        await anyio.sleep(30)  # the client stays; the app must close
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "websocket", "path": "/ws", "raw_path": b"/ws", "query_string": b"",
+        "headers": [(b"host", b"testserver")], "scheme": "ws", "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1), "root_path": "", "subprotocols": [],
+        "asgi": {"version": "3.0"}, "http_version": "1.1",
+    }  # fmt: skip
+    with anyio.fail_after(10):
+        await app(scope, receive, send)  # nothing raised to the server
+    assert [m["type"] for m in sent] == ["websocket.accept", "websocket.close"]
+    crashes = [r for r in problem_logs.records if r.name == "asgi_problems" and r.levelno >= 40]
+    assert len(crashes) == (1 if raised == "crash" else 0)  # logged once, by us

@@ -4,13 +4,14 @@ Quart looks a handler up for each exception a request raises, by status for
 werkzeug's HTTP exceptions and by class along the MRO. install() registers one for
 ``Exception``, which covers ``abort()``, the router's 404 and 405, the app's
 problems and its crashes. Quart's redirects (``RoutingException``) never reach it.
+An error on a websocket is left to Quart, which closes the socket.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from quart import Quart, Response, request
+from quart import Quart, Response, has_websocket_context, request, websocket
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
@@ -29,7 +30,12 @@ def accepts(app: Any) -> bool:
 def install(app: Quart, error_path: ErrorPath) -> None:
     error_path = error_path.with_defaults(default_mapping())
 
-    async def handle(exc: Exception) -> Response:
+    async def handle(exc: Exception) -> Response | None:
+        if has_websocket_context():
+            # Recorded as any error (a crash logged once, trackers told, on_problem);
+            # but a socket takes no response: Quart closes it, as it does without us.
+            await error_path.prepare(dict(websocket.scope), exc)
+            return None
         status, headers, body = await error_path.prepare(dict(request.scope), exc)
         kept = Headers(
             [
@@ -40,7 +46,8 @@ def install(app: Quart, error_path: ErrorPath) -> None:
         )
         return Response(body, status=status, headers=kept)
 
-    app.register_error_handler(Exception, handle)
+    # Quart's types want a response; None is what it takes for "nothing to send".
+    app.register_error_handler(Exception, handle)  # type: ignore[arg-type]
 
 
 def default_mapping() -> dict[type[BaseException], Translator]:
