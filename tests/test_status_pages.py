@@ -296,3 +296,32 @@ async def test_a_stop_through_a_task_group_is_quiet(problem_logs: pytest.LogCapt
         response = await c.get("/")
     assert_problem(response, 500)
     assert not [r for r in problem_logs.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_stop_through_a_litestar_stream_is_quiet(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    from litestar import Litestar
+
+    inner = Litestar(route_handlers=[_endless_litestar_stream()])
+    app = ProblemMiddleware(inner, status_pages="all", status_pages_limit=4096)
+    async with client(app, raise_app_exceptions=True) as c:
+        response = await c.get("/stream")
+    assert_problem(response, 500)
+    ours = [r for r in problem_logs.records if r.name == "asgi_problems" and r.levelno >= 40]
+    assert ours == []
+
+
+def _endless_litestar_stream() -> Any:
+    from litestar import get
+    from litestar.response import Stream
+
+    async def forever() -> Any:
+        while True:
+            yield b"x" * 1024
+
+    @get("/stream", signature_namespace={"Stream": Stream})
+    async def stream() -> Stream:
+        return Stream(forever(), status_code=500, media_type="text/plain")
+
+    return stream

@@ -129,14 +129,21 @@ class ErrorLayer:
             raise reraise
 
 
-def _only_stopped(exc: BaseException) -> bool:
+def _only_stopped(exc: BaseException, depth: int = 0) -> bool:
     """Whether ``exc`` is the status pages' stop, as a task group or a framework that
-    sends from one (Litestar's Stream) hands it on: a group of nothing else, or an
-    exception raised because of it."""
+    sends from one hands it on: a group of nothing else, or an exception raised
+    because of one (Litestar's "Exception caught after response started")."""
+    if isinstance(exc, StopErrorBody):
+        return True
     if isinstance(exc, Group):
         members = list(leaves(exc))
         return bool(members) and all(isinstance(member, StopErrorBody) for member in members)
-    return isinstance(exc.__cause__, StopErrorBody) or isinstance(exc.__context__, StopErrorBody)
+    if depth >= 4:
+        return False
+    return any(
+        linked is not None and _only_stopped(linked, depth + 1)
+        for linked in (exc.__cause__, exc.__context__)
+    )
 
 
 class ProblemAnswer(Response):
