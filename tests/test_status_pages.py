@@ -316,12 +316,16 @@ def _endless_litestar_stream() -> Any:
     from litestar import get
     from litestar.response import Stream
 
-    async def forever() -> Any:
-        while True:
-            yield b"x" * 1024
+    class Forever:
+        # An iterator, not an async generator: nothing left to collect when stopped.
+        def __aiter__(self) -> Any:
+            return self
+
+        async def __anext__(self) -> bytes:
+            return b"x" * 1024
 
     @get("/stream", signature_namespace={"Stream": Stream})
     async def stream() -> Stream:
-        return Stream(forever(), status_code=500, media_type="text/plain")
+        return Stream(Forever(), status_code=500, media_type="text/plain")
 
     return stream
