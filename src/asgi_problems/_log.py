@@ -185,18 +185,18 @@ class CrashLog:
         if not logger.isEnabledFor(logging.ERROR if server_error else logging.DEBUG):
             return  # nobody listens: no kind to work out, no record to make
         method, path = where(scope)
-        facts = _facts(problem, method, path, correlation)
-        if not server_error:
-            logger.debug("%s: %s (%d) on %s %s", what, facts["problem_type"], problem.status,
-                         method, path, extra=facts)  # fmt: skip
-            return
         # Crashes are counted; a 5xx raised on purpose (503 for maintenance) is logged
-        # each time, as the app chose to.
+        # each time, as the app chose to. A repeat costs no record, nor its facts.
         if (
             crashed
             and self.window
             and not self._first_of_its_kind(exc, problem, f"{method} {path}")
         ):
+            return
+        facts = _facts(problem, method, path, correlation)
+        if not server_error:
+            logger.debug("%s: %s (%d) on %s %s", what, facts["problem_type"], problem.status,
+                         method, path, extra=facts)  # fmt: skip
             return
         tail = "" if correlation is None else f" [correlation_id={correlation}]"
         group = _group_text(list(others))

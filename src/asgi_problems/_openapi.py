@@ -13,7 +13,7 @@ from ._members import MISSING, members_of
 from ._openapi_examples import with_examples
 from ._problem import Problem, own_title
 from ._render import json_text
-from ._status import STATUSES
+from ._status import STATUSES, title_and_description
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA = "ProblemDetails"
@@ -123,7 +123,7 @@ _HEADERS = {
 
 def _response(code: int, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
     response: dict[str, Any] = {
-        "description": description or STATUSES[code].description,
+        "description": description or title_and_description(code)[1],
         "content": {PROBLEM_MEDIA_TYPE: with_examples(code, {"schema": schema})},
     }
     if code in _HEADERS:
@@ -319,8 +319,6 @@ def _problem_response(code: str, documented: dict[str, Any]) -> dict[str, Any]:
     status = int(code) if code.isdigit() else int(code[0]) * 100
     schema = _ref(VALIDATION_SCHEMA if status == 422 else PROBLEM_SCHEMA)
     response = _response(status, schema, documented.get("description"))
-    if code.isdigit() and status not in STATUSES:
-        response["content"][PROBLEM_MEDIA_TYPE]["example"]["status"] = status
     if "headers" in documented:
         response["headers"] = {**response.get("headers", {}), **documented["headers"]}
     return response
