@@ -16,6 +16,7 @@ stays in local variables: an ErrorPath holds only the options of its app.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Mapping
@@ -145,12 +146,27 @@ class ErrorPath:
         exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
         if self.options.on_problem is not None:
             await notify(self.options.on_problem, conn or Request(scope), problem)  # 4.
-        answer = render_with_options(
-            self.options, scope, exc, problem, crashed, form, correlation
-        )  # 5.
-        if ready_key is not None and not crashed:
-            self.ready.keep(ready_key, answer)
+        answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
         return answer, self._after(scope, exc, crashed), problem
+
+    def prepare_now(
+        self, scope: Scope, exc: Exception, conn: HTTPConnection | None = None
+    ) -> Answer:
+        """prepare(), for a framework that wants the answer synchronously on the thread
+        of a running event loop (Django Ninja's async operations), where nothing can
+        be awaited: an ``on_problem`` coroutine runs as a task of that loop, begun
+        before the answer is sent, not finished."""
+        try:
+            form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
+            answer, ready_key = self._reused(scope, exc, form)
+            if answer is None:
+                exc, problem, crashed, correlation = self._resolve(scope, exc)
+                if self.options.on_problem is not None:
+                    notify_soon(self.options.on_problem, conn or Request(scope), problem)
+                answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
+        except Exception as failure:
+            answer = self._failed(scope, failure)
+        return answer
 
     def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
         """Steps 2 and 3: the exception that decides, its problem, whether it was a
@@ -169,6 +185,22 @@ class ErrorPath:
             # 4xx problems are the app working as intended: logged at DEBUG level only.
             self.log.record(scope, caught, exc, problem, crashed, others, None)
         return exc, problem, crashed, correlation
+
+    def _rendered(
+        self,
+        scope: Scope,
+        exc: Exception,
+        problem: Problem,
+        crashed: bool,
+        form: str,
+        correlation: str | None,
+        ready_key: tuple[Any, ...] | None,
+    ) -> Answer:
+        """Step 5: the problem's answer, kept for reuse when it may be."""
+        answer = render_with_options(self.options, scope, exc, problem, crashed, form, correlation)
+        if ready_key is not None and not crashed:
+            self.ready.keep(ready_key, answer)
+        return answer
 
     def _after(self, scope: Scope, exc: Exception, crashed: bool) -> Exception | None:
         """Step 6's end: the exception to re-raise once the answer is out, if any."""
@@ -196,6 +228,32 @@ async def notify(on_problem: OnProblem, conn: HTTPConnection, problem: Problem) 
     except Exception:
         # A broken metrics hook must not cost the client its error response.
         logger.exception("on_problem callback raised; the problem is sent anyway")
+
+
+def notify_soon(on_problem: OnProblem, conn: HTTPConnection, problem: Problem) -> None:
+    """Step 4 where nothing can be awaited: a coroutine ``on_problem`` returns runs as a
+    task of the running event loop (its failure logged as notify() logs it)."""
+    try:
+        result = on_problem(conn, problem)
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            _PENDING.add(task)
+            task.add_done_callback(_notified)
+    except Exception:
+        logger.exception("on_problem callback raised; the problem is sent anyway")
+
+
+# The tasks of notify_soon() still running: the loop holds tasks only weakly.
+_PENDING: set[asyncio.Future[Any]] = set()
+
+
+def _notified(task: asyncio.Future[Any]) -> None:
+    _PENDING.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.error(
+            "on_problem callback raised; the problem is sent anyway",
+            exc_info=task.exception(),
+        )
 
 
 # The answer when building one failed: made at import, so it can't fail then.

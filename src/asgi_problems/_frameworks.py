@@ -17,6 +17,7 @@ _FRAMEWORKS = (
     ("litestar", "asgi_problems.integrations.litestar"),
     ("quart", "asgi_problems.integrations.quart"),
     ("falcon", "asgi_problems.integrations.falcon"),
+    ("ninja", "asgi_problems.integrations.ninja"),
 )
 
 

@@ -32,7 +32,7 @@ def install(
     serve_types: bool = False,
 ) -> None:
     """Make every error of ``app`` an RFC 9457 problem response: a Starlette, FastAPI,
-    Litestar or Quart app, or a ``falcon.asgi.App``.
+    Litestar or Quart app, a ``falcon.asgi.App`` or a Django Ninja ``NinjaAPI``.
 
     Call it once, before the app serves its first request. The options are those of
     ``Options`` (docs/options.md says what each does), and ``serve_types`` (Starlette
@@ -47,8 +47,8 @@ def install(
         integration = integration_for(app)
         if integration is None:
             raise TypeError(
-                f"install() takes a Starlette, FastAPI, Litestar or Quart app or a "
-                f"falcon.asgi.App, not {type(app).__name__}; for Django, add "
+                f"install() takes a Starlette, FastAPI, Litestar or Quart app, a "
+                f"falcon.asgi.App or a NinjaAPI, not {type(app).__name__}; for Django, add "
                 "'asgi_problems.integrations.django.ProblemMiddleware' to MIDDLEWARE; "
                 "wrap any other ASGI app in ProblemMiddleware(app)"
             )

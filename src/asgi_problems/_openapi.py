@@ -18,6 +18,7 @@ from ._status import STATUSES, title_and_description
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA = "ProblemDetails"
 VALIDATION_SCHEMA = "ValidationProblem"
+BAD_REQUEST_SCHEMA = "BadRequestProblem"
 SERVER_SCHEMA = "ServerProblem"
 _REF = "#/components/schemas/"
 
@@ -61,26 +62,39 @@ def validation_problem_schema() -> dict[str, Any]:
     return _extending(
         title=VALIDATION_SCHEMA,
         description="A 422 problem listing every request field that failed validation.",
-        properties={
-            "status": _fixed("integer", 422),
-            "errors": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "pointer": {
-                            "type": "string",
-                            "description": 'Where the value is, e.g. "#/query/limit".',
-                        },
-                        "detail": {"type": "string", "description": "What is wrong with it."},
-                        "type": {"type": "string", "description": "The validator's error type."},
-                    },
-                    "required": ["pointer", "detail", "type"],
-                },
-            },
-        },
+        properties={"status": _fixed("integer", 422), "errors": _errors_schema()},
         required=["status", "errors"],
     )
+
+
+def bad_request_schema() -> dict[str, Any]:
+    """JSON Schema of a 400 that lists the fields that failed validation when that is
+    why (Django REST framework validates with a 400)."""
+    return _extending(
+        title=BAD_REQUEST_SCHEMA,
+        description="A 400 problem; when the request failed validation, errors lists "
+        "every field that did.",
+        properties={"status": _fixed("integer", 400), "errors": _errors_schema()},
+        required=["status"],
+    )
+
+
+def _errors_schema() -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "pointer": {
+                    "type": "string",
+                    "description": 'Where the value is, e.g. "#/query/limit".',
+                },
+                "detail": {"type": "string", "description": "What is wrong with it."},
+                "type": {"type": "string", "description": "The validator's error type."},
+            },
+            "required": ["pointer", "detail", "type"],
+        },
+    }
 
 
 def _extending(
@@ -121,7 +135,9 @@ _HEADERS = {
 }
 
 
-def _response(code: int, schema: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+def problem_response(
+    code: int, schema: dict[str, Any], description: str | None = None
+) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": description or title_and_description(code)[1],
         "content": {PROBLEM_MEDIA_TYPE: with_examples(code, {"schema": schema})},
@@ -208,7 +224,7 @@ def problem_responses(*problems: int | type[Problem]) -> dict[int | str, dict[st
             raise TypeError(
                 f"problem_responses() takes status codes or Problem classes, not {item!r}"
             )
-    return {code: _response(code, _one_of(found)) for code, found in alternatives.items()}
+    return {code: problem_response(code, _one_of(found)) for code, found in alternatives.items()}
 
 
 def _one_of(found: list[tuple[dict[str, Any], type[Problem] | None]]) -> dict[str, Any]:
@@ -269,8 +285,8 @@ def _add_generic(operation: dict[str, Any], crash_schema: str) -> None:
     # and, with a request body, FastAPI's 400 for a body it cannot parse.
     responses = operation["responses"]
     if "requestBody" in operation:
-        responses.setdefault("400", _response(400, _ref(PROBLEM_SCHEMA)))
-    responses.setdefault("500", _response(500, _ref(crash_schema)))
+        responses.setdefault("400", problem_response(400, _ref(PROBLEM_SCHEMA)))
+    responses.setdefault("500", problem_response(500, _ref(crash_schema)))
 
 
 def _patch_responses(responses: MutableMapping[str, Any], schemas: dict[str, Any]) -> None:
@@ -281,7 +297,7 @@ def _patch_responses(responses: MutableMapping[str, Any], schemas: dict[str, Any
             media["schema"] = _named(media.get("schema", {}), schemas)
         json_schema = content.get("application/json", {}).get("schema")
         if code == "422" and json_schema == {"$ref": _REF + "HTTPValidationError"}:
-            responses[code] = _response(422, _ref(VALIDATION_SCHEMA))
+            responses[code] = problem_response(422, _ref(VALIDATION_SCHEMA))
         elif (
             _is_error(code)
             and PROBLEM_MEDIA_TYPE not in content
@@ -318,7 +334,7 @@ def _problem_response(code: str, documented: dict[str, Any]) -> dict[str, Any]:
     description and headers."""
     status = int(code) if code.isdigit() else int(code[0]) * 100
     schema = _ref(VALIDATION_SCHEMA if status == 422 else PROBLEM_SCHEMA)
-    response = _response(status, schema, documented.get("description"))
+    response = problem_response(status, schema, documented.get("description"))
     if "headers" in documented:
         response["headers"] = {**response.get("headers", {}), **documented["headers"]}
     return response

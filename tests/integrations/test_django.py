@@ -5,38 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import django
 import httpx
 import pytest
-from _frameworks import OPTIONS, check_the_five_kinds, check_the_options, check_under_uvicorn
+from _frameworks import check_the_five_kinds, check_the_options, check_under_uvicorn
 from _support import assert_problem, client
-from django.conf import settings
+from django.core.asgi import get_asgi_application
+from django_project import CONNS, MIDDLEWARE, SEEN
 
 # Django (asgiref) runs on asyncio only: the trio pass of make test leaves these to asyncio.
 pytestmark = pytest.mark.asyncio
-
-SEEN: list[Any] = []  # what on_problem saw (the options come from settings, once)
-CONNS: list[Any] = []  # the connections it was given
-MIDDLEWARE = [
-    "asgi_problems.integrations.django.ProblemMiddleware",
-    "django.middleware.common.CommonMiddleware",
-]
-
-if not settings.configured:
-    settings.configure(
-        ROOT_URLCONF="django_urls",
-        DEBUG=False,
-        ALLOWED_HOSTS=["testserver", "127.0.0.1"],
-        MIDDLEWARE=MIDDLEWARE,
-        SECRET_KEY="only-for-tests",
-        ASGI_PROBLEMS={
-            **OPTIONS,
-            "on_problem": lambda conn, problem: (SEEN.append(problem), CONNS.append(conn)),
-        },
-    )
-    django.setup()
-
-from django.core.asgi import get_asgi_application  # noqa: E402 - needs the settings
 
 
 def make_app() -> Any:

@@ -16,7 +16,9 @@ that names none of its own (``handler404 = ...`` in urls.py wins).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction
@@ -31,6 +33,7 @@ from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotF
 from .._headers import REPRESENTATION_HEADERS
 from .._log import mark_logged
 from .._options import NO_RERAISE, Options
+from .._render import Answer
 from .._translate import Translator
 
 _error_path: ErrorPath | None = None
@@ -118,14 +121,48 @@ def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
 async def _answer(
     request: HttpRequest, exc: Exception, scope: dict[str, Any] | None = None
 ) -> HttpResponse:
-    status, headers, body = await error_path().prepare(scope or _scope_of(request), exc)
+    return response_of(await error_path().prepare(scope or _scope_of(request), exc))
+
+
+_answer_sync = async_to_sync(_answer)
+
+
+# What the request sent (its parsed body, its query), for the translators of validation
+# errors to keep out of their messages: set around the error path by answer_now().
+SUBMITTED: ContextVar[Any] = ContextVar("asgi_problems_submitted", default=None)
+
+
+def answer_now(
+    request: HttpRequest, exc: Exception, path: ErrorPath, submitted: Any = None
+) -> HttpResponse:
+    """The problem response for ``exc``, from synchronous code: a view's thread, or the
+    thread of a running event loop (Django Ninja calls its exception handlers there
+    from async operations, where async_to_sync is refused)."""
+    scope = _scope_of(request)
+    token = SUBMITTED.set(submitted)
+    try:
+        if _loop_running_here():
+            return response_of(path.prepare_now(scope, exc))
+        # async_to_sync runs the coroutine in a copy of this context: SUBMITTED included.
+        return response_of(async_to_sync(path.prepare)(scope, exc))
+    finally:
+        SUBMITTED.reset(token)
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def response_of(answer: Answer) -> HttpResponse:
+    status, headers, body = answer
     response = HttpResponse(body, status=status)
     for name, value in headers:
         response[name.decode("latin-1")] = value.decode("latin-1")
     return response
-
-
-_answer_sync = async_to_sync(_answer)
 
 
 def _scope_of(request: HttpRequest) -> dict[str, Any]:
