@@ -89,6 +89,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/compare.py
+	$(BIN)/python benchmarks/django_apis.py
 
 # A crash storm over HTTP (uvicorn, wrk): crash and 404 throughput, log bytes per crash,
 # healthy requests' p99 beside crashes. wrk comes from Debian's packages.

@@ -60,3 +60,29 @@ def test_the_server_benchmark_times_every_app_under_uvicorn() -> None:
         "custom problem, 2 members",
     }
     assert all(cost > 0 for cost in best.values())
+
+
+def test_the_django_benchmark_compares_each_api_framework_with_itself() -> None:
+    # Its own process: it makes a Django project of its own.
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "django_apis.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    rows = [
+        line.split() for line in done.stdout.splitlines() if line.startswith(("drf ", "ninja "))
+    ]
+    found = {(row[0], next(word for word in row if word.startswith("["))) for row in rows}
+    assert found == {
+        ("drf", "[200]"),
+        ("drf", "[404]"),
+        ("drf", "[400]"),
+        ("ninja", "[200]"),
+        ("ninja", "[404]"),
+        ("ninja", "[422]"),
+    }
+    assert all(row[-1].endswith("x") and float(row[-1][:-1]) > 0 for row in rows)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -105,6 +105,32 @@ class ErrorPath:
             answer = self._failed(scope, failure)
         return answer
 
+    def prepare_now(
+        self,
+        scope: Scope,
+        exc: Exception,
+        conn: HTTPConnection | None = None,
+        finish: Callable[[Awaitable[Any]], object] | None = None,
+    ) -> Answer:
+        """prepare(), without awaiting: for a framework that wants the answer from
+        synchronous code (a Django view's thread, where an event loop per error would
+        cost a millisecond; Django Ninja's handlers, called on the event loop's own
+        thread). An ``on_problem`` that returns an awaitable is finished by
+        ``finish(awaitable)`` where no event loop runs on this thread (``asyncio.run``
+        if not given), and started as a task of the loop where one does: then it
+        ends after the answer is sent."""
+        try:
+            form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
+            answer, ready_key = self._reused(scope, exc, form)
+            if answer is None:
+                exc, problem, crashed, correlation = self._resolve(scope, exc)
+                if self.options.on_problem is not None:
+                    notify_now(self.options.on_problem, conn or Request(scope), problem, finish)
+                answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
+        except Exception as failure:
+            answer = self._failed(scope, failure)
+        return answer
+
     # The steps, in order.
 
     def _reused(
@@ -148,25 +174,6 @@ class ErrorPath:
             await notify(self.options.on_problem, conn or Request(scope), problem)  # 4.
         answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
         return answer, self._after(scope, exc, crashed), problem
-
-    def prepare_now(
-        self, scope: Scope, exc: Exception, conn: HTTPConnection | None = None
-    ) -> Answer:
-        """prepare(), for a framework that wants the answer synchronously on the thread
-        of a running event loop (Django Ninja's async operations), where nothing can
-        be awaited: an ``on_problem`` coroutine runs as a task of that loop, begun
-        before the answer is sent, not finished."""
-        try:
-            form = form_of(scope.get("headers", ())) if self.options.negotiate else JSON
-            answer, ready_key = self._reused(scope, exc, form)
-            if answer is None:
-                exc, problem, crashed, correlation = self._resolve(scope, exc)
-                if self.options.on_problem is not None:
-                    notify_soon(self.options.on_problem, conn or Request(scope), problem)
-                answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
-        except Exception as failure:
-            answer = self._failed(scope, failure)
-        return answer
 
     def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
         """Steps 2 and 3: the exception that decides, its problem, whether it was a
@@ -230,20 +237,38 @@ async def notify(on_problem: OnProblem, conn: HTTPConnection, problem: Problem) 
         logger.exception("on_problem callback raised; the problem is sent anyway")
 
 
-def notify_soon(on_problem: OnProblem, conn: HTTPConnection, problem: Problem) -> None:
-    """Step 4 where nothing can be awaited: a coroutine ``on_problem`` returns runs as a
-    task of the running event loop (its failure logged as notify() logs it)."""
+def notify_now(
+    on_problem: OnProblem,
+    conn: HTTPConnection,
+    problem: Problem,
+    finish: Callable[[Awaitable[Any]], object] | None,
+) -> None:
+    """Step 4 without awaiting (see ErrorPath.prepare_now); a failure is logged as
+    notify() logs it."""
     try:
         result = on_problem(conn, problem)
-        if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            _PENDING.add(task)
-            task.add_done_callback(_notified)
+        if not inspect.isawaitable(result):
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no loop on this thread: wait for it here
+            (finish or _run)(result)
+            return
+        task = asyncio.ensure_future(result)
+        _PENDING.add(task)
+        task.add_done_callback(_notified)
     except Exception:
         logger.exception("on_problem callback raised; the problem is sent anyway")
 
 
-# The tasks of notify_soon() still running: the loop holds tasks only weakly.
+def _run(awaitable: Awaitable[Any]) -> None:
+    async def wait() -> None:
+        await awaitable
+
+    asyncio.run(wait())
+
+
+# The tasks of notify_now() still running: the loop holds tasks only weakly.
 _PENDING: set[asyncio.Future[Any]] = set()
 
 

@@ -21,10 +21,10 @@ from rest_framework.views import APIView
 from asgi_problems import PaymentRequired
 
 
-class OutOfCredit(PaymentRequired):
+class OrderUnpaid(PaymentRequired):
     """The account's credit does not cover the order."""
 
-    type = "https://api.example.com/problems/out-of-credit"
+    type = "https://api.example.com/problems/order-unpaid"
     balance: int
 
 
@@ -131,10 +131,10 @@ class Notes(APIView):
 
 
 class Thing(APIView):
-    @extend_schema(responses={200: OrderSerializer, 402: OutOfCredit})
+    @extend_schema(responses={200: OrderSerializer, 402: OrderUnpaid})
     def get(self, request: Request, pk: int) -> Response:
         if pk == 2:
-            raise OutOfCredit("Order 2 needs 30 more.", balance=5)
+            raise OrderUnpaid("Order 2 needs 30 more.", balance=5)
         raise exceptions.NotFound()
 
 

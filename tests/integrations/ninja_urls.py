@@ -22,10 +22,10 @@ SEEN: list[Any] = []  # what on_problem saw
 NOTIFIED: list[Any] = []  # what the async on_problem saw
 
 
-class OutOfCredit(PaymentRequired):
+class ThingUnpaid(PaymentRequired):
     """The account's credit does not cover the order."""
 
-    type = "https://api.example.com/problems/out-of-credit"
+    type = "https://api.example.com/problems/thing-unpaid"
     balance: int
 
 
@@ -93,10 +93,10 @@ def routes(api: NinjaAPI) -> NinjaAPI:
     def orders(request: HttpRequest, order: Order, limit: int = 10) -> dict[str, int]:
         return {"n": order.n}
 
-    @api.get("/things/{pk}", openapi_extra={"responses": problem_responses(404, OutOfCredit)})
+    @api.get("/things/{pk}", openapi_extra={"responses": problem_responses(404, ThingUnpaid)})
     def thing(request: HttpRequest, pk: int) -> dict[str, int]:
         if pk == 2:
-            raise OutOfCredit("Order 2 needs 30 more.", balance=5)
+            raise ThingUnpaid("Order 2 needs 30 more.", balance=5)
         raise HttpError(404, "No thing 1")
 
     @api.get("/async")

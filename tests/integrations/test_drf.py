@@ -150,7 +150,7 @@ async def test_a_users_problem_with_members() -> None:
     async with client(get_asgi_application()) as c:
         response = await c.get("/things/2")
     body = assert_problem(response, 402, detail="Order 2 needs 30 more.", balance=5)
-    assert body["type"] == "https://api.example.com/problems/out-of-credit"
+    assert body["type"] == "https://api.example.com/problems/order-unpaid"
 
 
 async def test_success_is_the_same_without_our_handler() -> None:
@@ -226,11 +226,11 @@ async def test_the_openapi_document_lists_each_views_problems() -> None:
     assert "Retry-After" in paths["/throttled"]["get"]["responses"]["429"]["headers"]
     # A path parameter: a 404; a Problem class in @extend_schema: its own schema.
     assert statuses("/things/{id}") == {
-        "402": "OutOfCredit",
+        "402": "OrderUnpaid",
         "404": "ProblemDetails",
         "500": "ProblemDetails",
     }
-    credit = document["components"]["schemas"]["OutOfCredit"]
+    credit = document["components"]["schemas"]["OrderUnpaid"]
     assert credit["allOf"][0] == {"$ref": "#/components/schemas/ProblemDetails"}
     assert credit["allOf"][1]["required"] == ["status", "type", "balance"]
     assert statuses("/ok") == {"500": "ProblemDetails"}
@@ -245,7 +245,7 @@ async def test_the_document_describes_what_is_sent() -> None:
     async with client(get_asgi_application()) as c:
         invalid = await c.post("/orders", json={})
         credit = await c.get("/things/2")
-    for response, name in ((invalid, "BadRequestProblem"), (credit, "OutOfCredit")):
+    for response, name in ((invalid, "BadRequestProblem"), (credit, "OrderUnpaid")):
         schema = {**document, "$ref": f"#/components/schemas/{name}"}
         errors = list(Draft202012Validator(schema).iter_errors(response.json()))
         assert errors == [], errors

@@ -216,13 +216,13 @@ async def test_the_openapi_document_lists_problems(ninja_urls: Any) -> None:
     assert statuses("/auth") == {"401": "ProblemDetails", "500": "ProblemDetails"}
     # problem_responses() in openapi_extra: the class's own schema, under its name.
     assert statuses("/things/{pk}") == {
-        "402": "OutOfCredit",
+        "402": "ThingUnpaid",
         "404": "ProblemDetails",
         "422": "ValidationProblem",
         "500": "ProblemDetails",
     }
     assert statuses("/ok") == {"500": "ProblemDetails"}
-    credit = document["components"]["schemas"]["OutOfCredit"]
+    credit = document["components"]["schemas"]["ThingUnpaid"]
     assert credit["allOf"][1]["required"] == ["status", "type", "balance"]
 
 

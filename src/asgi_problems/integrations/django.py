@@ -16,8 +16,7 @@ that names none of its own (``handler404 = ...`` in urls.py wins).
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -86,18 +85,19 @@ class ProblemMiddleware:
         not_allowed = _not_allowed(response)
         if not_allowed is None:
             return response
-        return _keeping(response, _answer_sync(request, not_allowed))
+        return _keeping(response, _answer(request, not_allowed))
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
         response = await self.get_response(request)
         not_allowed = _not_allowed(response)
         if not_allowed is None:
             return response
-        return _keeping(response, await _answer(request, not_allowed))
+        answer = await error_path().prepare(_scope_of(request), not_allowed)
+        return _keeping(response, response_of(answer))
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
         # Django calls it synchronously, in async projects too (from a thread).
-        return _answer_sync(request, exception)
+        return _answer(request, exception)
 
 
 def _keeping(replaced: HttpResponse, answer: HttpResponse) -> HttpResponse:
@@ -118,13 +118,11 @@ def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
     return MethodNotAllowed(allow=[method for method in allowed if method])
 
 
-async def _answer(
+def _answer(
     request: HttpRequest, exc: Exception, scope: dict[str, Any] | None = None
 ) -> HttpResponse:
-    return response_of(await error_path().prepare(scope or _scope_of(request), exc))
-
-
-_answer_sync = async_to_sync(_answer)
+    """The problem response for ``exc``, made on this (a view's) thread."""
+    return response_of(error_path().prepare_now(scope or _scope_of(request), exc, None, _finish))
 
 
 # What the request sent (its parsed body, its query), for the translators of validation
@@ -137,24 +135,23 @@ def answer_now(
 ) -> HttpResponse:
     """The problem response for ``exc``, from synchronous code: a view's thread, or the
     thread of a running event loop (Django Ninja calls its exception handlers there
-    from async operations, where async_to_sync is refused)."""
-    scope = _scope_of(request)
+    from async operations)."""
     token = SUBMITTED.set(submitted)
     try:
-        if _loop_running_here():
-            return response_of(path.prepare_now(scope, exc))
-        # async_to_sync runs the coroutine in a copy of this context: SUBMITTED included.
-        return response_of(async_to_sync(path.prepare)(scope, exc))
+        return response_of(path.prepare_now(_scope_of(request), exc, None, _finish))
     finally:
         SUBMITTED.reset(token)
 
 
-def _loop_running_here() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+def _finish(awaitable: Awaitable[Any]) -> None:
+    """An async on_problem, awaited from a view's thread: asgiref runs it on the
+    server's event loop under ASGI (where what it uses was made), on a loop of its
+    own under WSGI."""
+
+    async def wait() -> None:
+        await awaitable
+
+    async_to_sync(wait)()
 
 
 def response_of(answer: Answer) -> HttpResponse:
@@ -218,7 +215,7 @@ def _answer_what_django_catches() -> None:
 
 
 def _caught(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _answer_sync(request, exception)
+    return _answer(request, exception)
 
 
 bad_request = permission_denied = not_found = _caught
@@ -230,4 +227,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # problem says only the documented words.
     problem, scope = InternalServerError(), _scope_of(request)
     mark_logged(problem, scope)
-    return _answer_sync(request, problem, scope)
+    return _answer(request, problem, scope)
