@@ -187,10 +187,21 @@ def _takes_request(function: Callable[..., Problem]) -> bool:
     return len(positional) >= 2
 
 
+class ToClass:
+    """The translation of a mapping to a Problem class: a new instance of it."""
+
+    __slots__ = ("problem_class",)
+
+    def __init__(self, problem_class: type[Problem]) -> None:
+        self.problem_class = problem_class
+
+    def __call__(self, exc: Any) -> Problem:
+        return self.problem_class()
+
+
 def _translator(target: MappingTarget) -> Translator:
     if isinstance(target, type):
         if issubclass(target, Problem):
-            problem_class = target
             members = members_of(target)
             required = (
                 [m.name for m in members.members.values() if m.default is MISSING]
@@ -204,7 +215,7 @@ def _translator(target: MappingTarget) -> Translator:
                     "mapping to the class cannot give: map to a callable, "
                     f"lambda exc: {target.__name__}(..., {required[0]}=...)"
                 )
-            return lambda exc: problem_class()
+            return ToClass(target)
     elif callable(target):
         return UsersMapping(target)
     raise TypeError(
