@@ -144,6 +144,25 @@ async def test_documented_problems_pass() -> None:
     assert_problem(wrong, 405)
 
 
+async def test_routes_of_an_included_router_are_checked() -> None:
+    # FastAPI 0.165 keeps an included router as one route of the app's.
+    from fastapi import APIRouter
+
+    app, router = FastAPI(), APIRouter(prefix="/v1")
+
+    @router.get("/orders/{order_id}", responses=problem_responses(404))
+    async def order(order_id: int) -> None:
+        raise Conflict() if order_id == 409 else NotFound()
+
+    app.include_router(router)
+    install(app)
+    with pytest.raises(AssertionError, match="GET /v1/orders/{order_id} answered 409"):
+        with only_documented_problems(app) as checked:
+            async with client(checked) as c:
+                assert_problem(await c.get("/v1/orders/404"), 404)
+                assert_problem(await c.get("/v1/orders/409"), 409)
+
+
 async def test_an_undocumented_problem_fails_the_block() -> None:
     app = documented_app()
     with pytest.raises(AssertionError) as failure:

@@ -161,7 +161,7 @@ class _DocumentedOnly:
         """The method, path and OpenAPI operation that ``scope`` is routed to, if any."""
         method = "get" if scope["method"] == "HEAD" else scope["method"].lower()
         paths = self.app.openapi().get("paths", {})
-        for route in self.app.routes:
+        for route in _flat_routes(self.app.routes):
             match, _ = route.matches(dict(scope))
             if match is Match.FULL:
                 path: str = getattr(route, "path_format", "")
@@ -179,3 +179,13 @@ class _DocumentedOnly:
             return
         listed = ", ".join(sorted(documented)) or "nothing"
         self.undocumented.append(f"{method} {path} answered {status}; it documents {listed}")
+
+
+def _flat_routes(routes: list[Any]) -> list[Any]:
+    """A FastAPI app's routes, with those of included routers among them: FastAPI 0.165
+    and later keep an included router whole, as one route of the app's."""
+    if not any(hasattr(route, "effective_route_contexts") for route in routes):
+        return routes
+    from fastapi.routing import iter_route_contexts
+
+    return list(iter_route_contexts(routes))
