@@ -90,6 +90,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/server.py
 	$(BIN)/python benchmarks/compare.py
 	$(BIN)/python benchmarks/django_apis.py
+	$(BIN)/python benchmarks/check_speed.py
 
 # A crash storm over HTTP (uvicorn, wrk): crash and 404 throughput, log bytes per crash,
 # healthy requests' p99 beside crashes. wrk comes from Debian's packages.

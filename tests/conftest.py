@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterator
 from types import ModuleType
 
+import django_project  # noqa: F401 - Django's settings, made once per process (docs use Django too)
 import pytest
 
 

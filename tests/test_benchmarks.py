@@ -86,3 +86,17 @@ def test_the_django_benchmark_compares_each_api_framework_with_itself() -> None:
         ("ninja", "[422]"),
     }
     assert all(row[-1].endswith("x") and float(row[-1][:-1]) > 0 for row in rows)
+
+
+def test_the_check_benchmark_checks_the_app_it_writes() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "check_speed.py"), "20"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert "check of 20 operations:" in done.stdout
+    assert "; 10 undocumented (the 10 Conflicts)" in done.stdout

@@ -98,33 +98,34 @@ def in_project(obj: Any) -> bool:
 
 
 class _Parsed:
-    """The syntax trees of source files, parsed once each."""
+    """The def and lambda nodes of source files, by name and first line; each file
+    parsed once."""
 
     def __init__(self) -> None:
-        self.trees: dict[str, ast.Module | None] = {}
-
-    def tree(self, file: str) -> ast.Module | None:
-        if file not in self.trees:
-            try:
-                self.trees[file] = ast.parse(Path(file).read_text(encoding="utf-8"), file)
-            except (OSError, SyntaxError, ValueError):
-                self.trees[file] = None
-        return self.trees[file]
+        self.files: dict[str, dict[tuple[str, int], ast.AST]] = {}
 
     def node_of(self, code: types.CodeType) -> ast.AST | None:
         """The def or lambda node that compiled to ``code``."""
-        tree = self.tree(code.co_filename)
-        if tree is None:
-            return None
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                if node.name == code.co_name and code.co_firstlineno in (first, node.lineno):
-                    return node
-            elif isinstance(node, ast.Lambda) and code.co_name == "<lambda>":
-                if node.lineno == code.co_firstlineno:
-                    return node
-        return None
+        index = self.files.get(code.co_filename)
+        if index is None:
+            index = self.files[code.co_filename] = _index(code.co_filename)
+        return index.get((code.co_name, code.co_firstlineno))
+
+
+def _index(file: str) -> dict[tuple[str, int], ast.AST]:
+    try:
+        tree = ast.parse(Path(file).read_text(encoding="utf-8"), file)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    index: dict[tuple[str, int], ast.AST] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # A decorated function's code starts at its first decorator.
+            for line in (node.lineno, *(d.lineno for d in node.decorator_list[:1])):
+                index.setdefault((node.name, line), node)
+        elif isinstance(node, ast.Lambda):
+            index.setdefault(("<lambda>", node.lineno), node)
+    return index
 
 
 class Reader:
@@ -146,7 +147,13 @@ class Reader:
         and ``__call__`` are read), or an instance with ``__call__``."""
         found = Findings()
         for function, owner in _entry_functions(target):
-            found.extend(self._read(function, owner, self.depth), _label(function))
+            if in_project(function):
+                found.extend(self._read(function, owner, self.depth), _label(function))
+            else:  # a dependency another package provides (FastAPI's security schemes)
+                code = getattr(function, "__code__", None)
+                file, line = (code.co_filename, code.co_firstlineno) if code else ("?", 0)
+                module = getattr(function, "__module__", None) or "?"
+                found.gaps.append(Gap(f"{CALL_INTO} {module} ({_label(function)})", file, line, ()))
         return found
 
     def _read(self, function: Any, owner: type | None, depth: int) -> Findings:
@@ -320,9 +327,11 @@ class Reader:
             if receiver is not None and scope.is_plain_data(receiver):
                 return  # a method of a str, dict, list ... the function made itself
             text = ast.unparse(node.func)
-            found.gaps.append(
-                Gap(f"a call to {text}, which is known only at run time", file, node.lineno, ())
-            )
+            if receiver is not None:
+                what = f"{METHOD_OF_A_VALUE} ({text})"
+            else:
+                what = f"a call to {text}, which is known only at run time"
+            found.gaps.append(Gap(what, file, node.lineno, ()))
             return
         if resolved is _IGNORED:
             return
@@ -332,7 +341,7 @@ class Reader:
                 if module.partition(".")[0] in _STDLIB or module == "builtins":
                     continue
                 found.gaps.append(
-                    Gap(f"a call into {module} ({_label(function)})", file, node.lineno, ())
+                    Gap(f"{CALL_INTO} {module} ({_label(function)})", file, node.lineno, ())
                 )
                 continue
             if depth <= 0:

@@ -84,7 +84,7 @@ class Report:
         for route, raised in self.undocumented:
             yield (
                 f"{route.method} {route.path}: {raised.name} ({raised.status}) is not "
-                f"documented; raised at {raised.where()}{_via(raised.chain)}"
+                f"documented; raised at {_place(raised)}{_via(raised.chain)}"
             )
         for route in self.routes:
             for code in route.stale:
@@ -112,7 +112,7 @@ class Report:
                     "undocumented": [_raised_data(r) for r in route.undocumented],
                     "stale": route.stale,
                     "not_followed": [
-                        {"what": g.what, "where": g.where(), "chain": list(g.chain)}
+                        {"what": g.what, "where": _place(g), "chain": list(g.chain)}
                         for g in route.gaps
                     ],
                 }
@@ -130,9 +130,9 @@ def _gap_lines(route: RouteCheck) -> Iterator[str]:
     packages = [gap for gap in route.gaps if gap.what.startswith(CALL_INTO)]
     for gap in route.gaps:
         if gap not in methods and gap not in packages:
-            yield f"{label} {gap.what} at {gap.where()}{_via(gap.chain)}"
+            yield f"{label} {gap.what} at {_place(gap)}{_via(gap.chain)}"
     if methods:
-        yield f"{label} {len(methods)} call(s) of {METHOD_OF_A_VALUE}, first at {methods[0].where()}"
+        yield f"{label} {len(methods)} call(s) of {METHOD_OF_A_VALUE}, first at {_place(methods[0])}"
     if packages:
         names = sorted({gap.what.removeprefix(CALL_INTO).split()[0] for gap in packages})
         yield f"{label} {len(packages)} call(s) into other packages ({', '.join(names)})"
@@ -143,9 +143,18 @@ def _raised_data(raised: Raised) -> dict[str, Any]:
         "class": raised.name,
         "problem": raised.problem,
         "status": raised.status,
-        "where": raised.where(),
+        "where": _place(raised),
         "chain": list(raised.chain),
     }
+
+
+def _place(found: Raised | Gap) -> str:
+    """file:line, the file relative to the current directory when it is inside it."""
+    file = found.file
+    relative = os.path.relpath(file)
+    if not relative.startswith(".."):
+        file = relative
+    return f"{file}:{found.line}"
 
 
 def _via(chain: tuple[str, ...]) -> str:

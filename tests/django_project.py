@@ -1,6 +1,8 @@
 """The Django project of the tests: Django makes its settings once per process, so
-test_django.py, test_drf.py and test_ninja.py share these, each with a URLconf of its
-own (django_urls, drf_urls, ninja_urls; ``ROOT_URLCONF`` is overridden per test)."""
+integrations/test_django.py, test_drf.py and test_ninja.py (and the docs' Django
+examples) share these; each test module has a URLconf of its own (django_urls,
+drf_urls, ninja_urls: ``ROOT_URLCONF`` is overridden per test). conftest.py imports
+this module, so the settings are made before any test runs."""
 
 from __future__ import annotations
 
