@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from check_apps import complete, plain, shop, store
+from check_apps import complete, corners, plain, shop, store
 
 from asgi_problems.check import RouteCheck, check_app, main
 
@@ -75,10 +75,13 @@ def test_a_complete_route_is_not_reported() -> None:
 
 def test_a_stale_declaration_is_a_warning() -> None:
     report = check_app(shop.app)
-    assert route(shop.app, "/stale").stale == ["409"]
+    assert route(shop.app, "/stale").stale == ["400", "409", "422"]
     assert "warning: GET /stale documents 409, which nothing raises" in list(report.lines())
-    # 503 is raised by the app's dependency: not stale anywhere.
+    # 503 is raised by the app's dependency: not stale anywhere. A 422 where FastAPI
+    # validates parameters is FastAPI's to answer, not stale.
     assert all("503" not in r.stale for r in report.routes)
+    assert route(shop.app, "/complete/{item_id}").stale == []
+    assert "422" in (route(shop.app, "/complete/{item_id}").documented or ())
 
 
 def test_what_is_not_followed_is_listed() -> None:
@@ -168,3 +171,36 @@ def test_the_command_and_the_console_script(command: list[str]) -> None:
     assert "is not documented" in failing.stdout
     assert passing.returncode == 0, passing.stderr
     assert passing.stdout.strip().endswith("0 undocumented problem(s)")
+
+
+def test_the_less_usual_ways_to_a_raise() -> None:
+    report = check_app(corners.app)
+    found = {(r.path, x.name, x.status, x.chain) for r in report.routes for x in r.raised}
+    assert found >= {
+        ("/methods", "PaymentRequired", 402, ("methods", "Helper.klass")),  # a classmethod
+        ("/methods", "Locked", 423, ("methods", "unresolvable")),  # annotations unreadable
+        ("/methods", "NotFound", 404, ("methods", "Store.get", "Store._find")),  # Optional[Store]
+        ("/methods", "Conflict", 409, ("methods", "Cart.__init__")),  # a class constructed
+        ("/dependencies", "NotFound", 404, ("check_role",)),  # a functools.partial
+        ("/dependencies", "Forbidden", 403, ("RoleChecker.__call__",)),  # a callable instance
+        ("/computed", "Problem", 451, ("computed",)),  # Problem(status=451)
+        ("/computed", "HTTPException", 418, ("computed",)),  # a positional status
+        ("/caught", "Gone", 410, ("caught",)),  # a bare raise in except (NotFound, Gone)
+        ("/caught", "Moved", 410, ("caught",)),  # raise moved, mapped to a lambda's Gone
+    }
+
+
+def test_what_the_less_usual_ways_leave_unknown() -> None:
+    computed = route(corners.app, "/computed")
+    assert {g.what for g in computed.gaps} == {
+        "a Problem whose status is set at run time",
+        "a HTTPException whose status is set at run time",
+        "a raise of make_error, whose class is known only at run time",
+        "the mapping of Stale, a callable whose answer is known only at run time",
+    }
+    methods = route(corners.app, "/methods")
+    # Calls on values whose class is unknown are kept, not guessed; plain data
+    # (a dict literal's .get, a str parameter's .upper) is not listed.
+    unknown = sorted(g.what for g in methods.gaps)
+    assert any("Helper().check" in what for what in unknown)
+    assert not any(".upper" in what or ".get)" in what for what in unknown)

@@ -224,3 +224,60 @@ async def test_prepare_is_the_building_block_for_other_frameworks(
     assert seen == [404, 410, 500]
     crashes = [r for r in problem_logs.records if r.levelno >= logging.ERROR]
     assert len(crashes) == 1 and crashes[0].exc_info is not None
+
+
+def test_prepare_now_answers_synchronously_and_awaits_an_async_on_problem(
+    problem_logs: pytest.LogCaptureFixture,
+) -> None:
+    # From a thread without an event loop (a Django view's): an on_problem coroutine
+    # is finished before the answer comes back, on a loop of its own or by `finish`.
+    import asyncio
+
+    from asgi_problems import ErrorPath, Options
+
+    seen: list[str] = []
+
+    async def on_problem(conn: Any, problem: Any) -> None:
+        await asyncio.sleep(0)
+        seen.append(conn.url.path)
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
+    errors = ErrorPath(Options(on_problem=on_problem))
+    status, _, _ = errors.prepare_now(scope, NotFound())
+    assert (status, seen) == (404, ["/x"])
+    finished: list[object] = []
+    errors.prepare_now(scope, NotFound(), finish=lambda awaitable: finished.append(awaitable))
+    assert len(finished) == 1 and seen == ["/x"]  # handed over, not run here
+    finished[0].close()  # type: ignore[attr-defined]
+
+    def broken(conn: Any, problem: Any) -> None:
+        raise RuntimeError("the metrics backend is down")
+
+    problem_logs.clear()
+    status, _, body = ErrorPath(Options(on_problem=broken)).prepare_now(scope, Gone())
+    assert status == 410 and b"Gone" in body
+    assert [r.getMessage() for r in problem_logs.records if r.levelno >= logging.ERROR] == [
+        "on_problem callback raised; the problem is sent anyway"
+    ]
+
+
+@pytest.mark.asyncio  # Django Ninja's case: an asyncio loop's own thread
+async def test_prepare_now_in_a_running_loop_starts_on_problem_as_a_task() -> None:
+    import asyncio
+
+    from asgi_problems import ErrorPath, Options
+
+    seen: list[int] = []
+
+    async def on_problem(conn: Any, problem: Any) -> None:
+        await asyncio.sleep(0.01)
+        seen.append(problem.status)
+
+    scope = {"type": "http", "method": "GET", "path": "/x", "headers": [], "query_string": b""}
+    status, _, _ = ErrorPath(Options(on_problem=on_problem)).prepare_now(scope, Gone())
+    assert (status, seen) == (410, [])  # the answer first
+    for _ in range(500):
+        if seen:
+            break
+        await asyncio.sleep(0.01)
+    assert seen == [410]

@@ -33,10 +33,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from ._raises import CALL_INTO, METHOD_OF_A_VALUE, Gap, Method, Raised, Reader, in_project
 from ._translate import Translations
 
-# Statuses an operation documents that its own code need not raise: a crash, and what
-# the framework answers for it (FastAPI's validation; a body that is not JSON).
-_FRAMEWORKS_OWN = {"500", "422", "400"}
-
 
 @dataclasses.dataclass(frozen=True)
 class RouteCheck:
@@ -47,6 +43,9 @@ class RouteCheck:
     raised: tuple[Raised, ...]
     gaps: tuple[Gap, ...]
     documented: frozenset[str] | None  # its documented codes; None: no OpenAPI operation
+    # Documented statuses its own code need not raise: a crash (500), and what the
+    # framework answers for it (422 where it validates, 400 for a body that is not JSON).
+    frameworks: frozenset[str] = frozenset({"500"})
 
     @property
     def undocumented(self) -> list[Raised]:
@@ -63,7 +62,7 @@ class RouteCheck:
         return sorted(
             code
             for code in self.documented
-            if code.isdigit() and code[0] in "45" and code not in _FRAMEWORKS_OWN
+            if code.isdigit() and code[0] in "45" and code not in self.frameworks
             and int(code) not in raised
         )  # fmt: skip
 
@@ -183,15 +182,27 @@ def check_app(app: Any, *, depth: int = 5) -> Report:
                 found = reader.read(target)
                 raised += found.raised
                 gaps += found.gaps
-            documented = None
+            documented, frameworks = None, frozenset({"500"})
             if operations is not None:
                 operation = operations.get(path, {}).get(method.lower())
                 if isinstance(operation, dict):
                     documented = frozenset(
                         str(code).upper() for code in operation.get("responses", {})
                     )
-            checks.append(RouteCheck(method, path, _shortest(raised), _shortest(gaps), documented))
+                    frameworks = _frameworks_own(operation)
+            checks.append(
+                RouteCheck(method, path, _shortest(raised), _shortest(gaps), documented, frameworks)
+            )
     return Report(tuple(checks))
+
+
+def _frameworks_own(operation: dict[str, Any]) -> frozenset[str]:
+    own = {"500"}
+    if operation.get("parameters") or "requestBody" in operation:
+        own.add("422")
+    if "requestBody" in operation:
+        own.add("400")
+    return frozenset(own)
 
 
 def _shortest(found: list[Any]) -> tuple[Any, ...]:
