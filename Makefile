@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO := $(VENV)/.demo
 
-.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint bench bench-storm dist clean
+.PHONY: demo demo-fastapi demo-gateway test test-matrix test-pythons check-clients lint catalogs bench bench-storm dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ check-clients: $(STAMP)
 	$(BIN)/python scripts/openapi_json.py examples.fastapi_app:app > clients/notes.json
 	clients/node_modules/.bin/openapi-typescript clients/notes.json -o clients/notes.d.ts
 	clients/node_modules/.bin/tsc -p clients
+
+# After editing a .po under src/asgi_problems/locales: compile the .mo files it ships.
+catalogs: $(STAMP)
+	$(BIN)/python scripts/compile_catalogs.py
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,7 @@ def keyword_options(function: Callable[..., Any]) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.default, p.annotation) for p in parameters if p.kind is p.KEYWORD_ONLY]
 
 
-DEFINED = [(f.name, f.default, f.type) for f in dataclasses.fields(Options)]
+DEFINED = [(f.name, f.default, f.type) for f in dataclasses.fields(Options) if f.init]
 
 
 def test_install_takes_every_option_and_serve_types() -> None:
@@ -61,7 +62,7 @@ async def raise_it(request: Request) -> Response:
     raise NotFound("No such thing")
 
 
-@pytest.mark.parametrize("option", [f.name for f in dataclasses.fields(Options)])
+@pytest.mark.parametrize("option", [f.name for f in dataclasses.fields(Options) if f.init])
 async def test_each_option_reaches_both_entrances(option: str) -> None:
     # A value for the option that is not its default: both entrances must take it
     # and still answer; instance=True shows on the wire.
@@ -70,7 +71,7 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         "on_problem": lambda conn, problem: None, "reraise": True,
         "pass_upstream_detail": True, "negotiate": False,
         "type_base": "https://api.example.com/problems/", "correlation_id": True,
-        "log_repeats": 0,
+        "log_repeats": 0, "locales": ["de"], "translations": {"de": gettext.NullTranslations()},
     }  # fmt: skip
     app = Starlette(routes=[Route("/thing", raise_it)])
     install(app, **{option: values[option]})
@@ -95,6 +96,8 @@ async def test_each_option_reaches_both_entrances(option: str) -> None:
         ("log_repeats", "10", r"seconds, a number >= 0, not str"),
         ("correlation_id", "X-Request ID", r"True, False or a header's name, not str"),
         ("log_repeats", -1, r"seconds, a number >= 0, not int"),
+        ("locales", "de", "a list of language tags, not str"),
+        ("translations", {"de": "catalog"}, "a mapping of language tags to gettext translations"),
     ],
 )
 def test_a_wrong_type_is_refused_naming_the_option(option: str, value: Any, wanted: str) -> None:

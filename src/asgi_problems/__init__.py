@@ -43,7 +43,7 @@ from ._exceptions import (
     URITooLong,
     VariantAlsoNegotiates,
 )
-from ._install import install
+from ._install import install, language_of
 from ._middleware import ProblemMiddleware
 from ._openapi import problem_responses
 from ._options import Options
@@ -101,6 +101,7 @@ __all__ = [
     "VariantAlsoNegotiates",
     "__version__",
     "install",
+    "language_of",
     "problem_responses",
 ]
 

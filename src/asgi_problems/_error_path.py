@@ -156,7 +156,7 @@ class ErrorPath:
                 return render_with_options(self.options, scope, exc, exc, False, form, None), None
             return None, None
         if isinstance(exc, HTTPException):
-            return self.ready.lookup(exc, form)
+            return self.ready.lookup(exc, form, scope)
         return None, None
 
     async def settle(

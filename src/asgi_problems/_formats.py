@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 XML_NAMESPACE = "urn:ietf:rfc:7807"
@@ -57,42 +57,56 @@ _STYLE = (
 )
 
 
-def _page(heading: str, body: str) -> bytes:
+def _page(heading: str, body: str, language: str = "en") -> bytes:
     """An HTML page around ``body`` (already escaped); no script, nothing external."""
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{html.escape(language)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(heading)}</title><style>{_STYLE}</style></head>"
         f"<body><h1>{html.escape(heading)}</h1>{body}</body></html>\n"
     ).encode("utf-8", "replace")
 
 
-def encode_html(status: int | str, title: str, detail: str) -> bytes:
+def encode_html(status: int | str, title: str, detail: str, language: str = "en") -> bytes:
     """A small page for browsers: status, title and detail, all escaped; no script."""
-    return _page(f"{status} {title}", f"<p>{html.escape(detail)}</p>")
+    return _page(f"{status} {title}", f"<p>{html.escape(detail)}</p>", language)
+
+
+# The words of the type pages, by their English (what a catalog translates).
+TYPE_PAGE_WORDS = ("Members", "name", "type")
 
 
 def encode_type_page(
-    status: int | str, title: str, description: str, members: Mapping[str, tuple[str, str]]
+    status: int | str,
+    title: str,
+    description: str,
+    members: Mapping[str, tuple[str, str]],
+    words: Sequence[str] = TYPE_PAGE_WORDS,
+    language: str = "en",
 ) -> bytes:
     """The documentation page of a problem type: what it means and its extension
-    members (name -> (type, a note such as "always sent")), all escaped."""
+    members (name -> (type, a note such as "always sent")), all escaped; ``words``:
+    TYPE_PAGE_WORDS in the page's ``language``."""
     body = "".join(f"<p>{html.escape(part)}</p>" for part in description.split("\n\n"))
     if members:
+        heading, name, kind_word = (html.escape(word) for word in words)
         rows = "".join(
-            f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(kind)}</td>"
+            f"<tr><td><code>{html.escape(member)}</code></td><td>{html.escape(kind)}</td>"
             f"<td>{html.escape(note)}</td></tr>"
-            for name, (kind, note) in members.items()
+            for member, (kind, note) in members.items()
         )
-        body += f"<h2>Members</h2><table><tr><th>name</th><th>type</th><th></th></tr>{rows}</table>"
-    return _page(f"{status} {title}", body)
+        body += (
+            f"<h2>{heading}</h2><table><tr><th>{name}</th><th>{kind_word}</th><th></th></tr>"
+            f"{rows}</table>"
+        )
+    return _page(f"{status} {title}", body, language)
 
 
-def encode_type_index(title: str, links: Mapping[str, str]) -> bytes:
+def encode_type_index(title: str, links: Mapping[str, str], language: str = "en") -> bytes:
     """A page linking to each type's page (href -> text), all escaped."""
     items = "".join(
         f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>'
         for href, text in links.items()
     )
-    return _page(title, f"<ul>{items}</ul>")
+    return _page(title, f"<ul>{items}</ul>", language)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import gettext
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
 
 from ._error_path import ErrorPath
 from ._frameworks import integration_for
 from ._options import NO_RERAISE, OnProblem, Options
-from ._starlette import wire
+from ._starlette import INSTALLED, wire
 from ._translate import MappingTarget
 from ._type_pages import add_type_pages, folder_of
 
@@ -29,6 +31,8 @@ def install(
     type_base: str | None = None,
     correlation_id: bool | str = False,
     log_repeats: float = 10.0,
+    locales: Sequence[str] = (),
+    translations: Mapping[str, gettext.NullTranslations] | None = None,
     serve_types: bool = False,
 ) -> None:
     """Make every error of ``app`` an RFC 9457 problem response: a Starlette, FastAPI,
@@ -62,4 +66,17 @@ def install(
         folder_of(type_base)  # refuse a type_base without a folder before changing the app
     wire(app, ErrorPath(options))
     if serve_types:
-        add_type_pages(app, type_base)
+        add_type_pages(app, type_base, options.languages)
+
+
+def language_of(conn: HTTPConnection) -> str:
+    """The language this request's problems go out in: the best of the app's
+    ``locales`` that its Accept-Language takes, else (and without ``locales``) "en".
+
+    For a detail worded per request, in the app's own catalog::
+
+        raise NotFound(catalogs[language_of(request)].gettext("No user %(id)s") % {...})
+    """
+    error_path = getattr(conn.scope.get("app"), INSTALLED, None)
+    languages = error_path.options.languages if isinstance(error_path, ErrorPath) else None
+    return "en" if languages is None else languages.choose(conn.scope.get("headers", ()))

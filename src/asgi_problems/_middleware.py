@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gettext
+from collections.abc import Mapping, Sequence
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -45,6 +46,8 @@ class ProblemMiddleware(ErrorLayer):
         type_base: str | None = None,
         correlation_id: bool | str = False,
         log_repeats: float = 10.0,
+        locales: Sequence[str] = (),
+        translations: Mapping[str, gettext.NullTranslations] | None = None,
         status_pages: StatusPagesMode | None = None,
         leave_html_to_browsers: bool = False,
         status_pages_limit: int = 65536,

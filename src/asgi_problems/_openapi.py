@@ -6,7 +6,7 @@ Pure data over dicts: nothing here imports FastAPI.
 from __future__ import annotations
 
 import json
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from ._members import MISSING, members_of
@@ -256,8 +256,11 @@ def server_problem_schema() -> dict[str, Any]:
     )
 
 
-def patch_openapi(document: dict[str, Any], *, correlation_id: bool = False) -> dict[str, Any]:
-    """Rewrite a FastAPI OpenAPI document so that it describes the problems we send."""
+def patch_openapi(
+    document: dict[str, Any], *, correlation_id: bool = False, languages: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Rewrite a FastAPI OpenAPI document so that it describes the problems we send;
+    ``languages``: those served (``locales``), said by each problem's Content-Language."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(PROBLEM_SCHEMA, problem_details_schema())
     schemas.setdefault(VALIDATION_SCHEMA, validation_problem_schema())
@@ -270,12 +273,31 @@ def patch_openapi(document: dict[str, Any], *, correlation_id: bool = False) -> 
             if isinstance(operation, dict) and "responses" in operation:
                 _patch_responses(operation["responses"], schemas)
                 _add_generic(operation, crash_schema)
+    if languages:
+        _add_content_language(document, languages)
     # FastAPI's own validation schemas go once nothing points to them any more.
     if _REF + "HTTPValidationError" not in json.dumps(document.get("paths", {})):
         schemas.pop("HTTPValidationError", None)
         if _REF + "ValidationError" not in json.dumps(document):
             schemas.pop("ValidationError", None)
     return document
+
+
+def _add_content_language(document: dict[str, Any], languages: Sequence[str]) -> None:
+    """Document Content-Language on every problem response (the English text stays the
+    example: it is what a client that asks for no language gets)."""
+    header = {
+        "description": "The language of the title and detail: the best of those served "
+        "that Accept-Language takes, else English.",
+        "schema": {"type": "string", "enum": list(languages)},
+    }
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                if PROBLEM_MEDIA_TYPE in response.get("content", {}):
+                    response.setdefault("headers", {}).setdefault("Content-Language", header)
 
 
 def _add_generic(operation: dict[str, Any], crash_schema: str) -> None:

@@ -8,12 +8,14 @@ IDEs and type checkers show each; a test keeps those signatures in step with
 from __future__ import annotations
 
 import dataclasses
+import gettext
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from starlette.requests import HTTPConnection
 
+from ._i18n import Languages
 from ._problem import Problem
 from ._translate import MappingTarget
 
@@ -52,17 +54,30 @@ class Options:
     correlation_id: bool | str = False
     #: Seconds in which the repeats of a crash are counted, not logged in full (0: all).
     log_repeats: float = 10.0
+    #: Languages served besides English (``["de", "fr"]``): problems go out in the
+    #: best one the request's Accept-Language takes.
+    locales: Sequence[str] = ()
+    #: The app's own gettext catalogs by language, consulted before ours.
+    translations: Mapping[str, gettext.NullTranslations] | None = None
+    #: What ``locales`` and ``translations`` make: None when ``locales`` is empty.
+    languages: Languages | None = dataclasses.field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         # A wrong type is refused here, at install(), not found out at the first error:
         # debug="no" would otherwise be true.
-        for option in dataclasses.fields(self):
+        for option in _given(self):
             value = getattr(self, option.name)
             wanted, fits = _KINDS[option.name]
             if not (value is None and option.default is None) and not fits(value):
                 raise TypeError(
                     f"the option {option.name} takes {wanted}, not {type(value).__name__}"
                 )
+
+        if self.locales:
+            # Unknown tags and languages without a catalog are refused here too.
+            object.__setattr__(self, "languages", Languages(self.locales, self.translations))
 
     @property
     def trusted_request_id(self) -> str | None:
@@ -72,7 +87,12 @@ class Options:
     @classmethod
     def among(cls, arguments: Mapping[str, Any]) -> Options:
         """The options among a call's arguments: ``Options.among(locals())``."""
-        return cls(**{field.name: arguments[field.name] for field in dataclasses.fields(cls)})
+        return cls(**{field.name: arguments[field.name] for field in _given(cls)})
+
+
+def _given(options: Any) -> list[dataclasses.Field[Any]]:
+    """The fields of Options that are options (not what they make)."""
+    return [field for field in dataclasses.fields(options) if field.init]
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -97,6 +117,17 @@ _KINDS: dict[str, tuple[str, Callable[[object], bool]]] = {
         lambda v: _is_bool(v) or (isinstance(v, str) and _TOKEN.fullmatch(v) is not None),
     ),
     "log_repeats": ("seconds, a number >= 0", lambda v: _is_number(v) and v >= 0),  # type: ignore[operator]
+    "locales": (
+        "a list of language tags",
+        lambda v: isinstance(v, (list, tuple)) and all(isinstance(tag, str) for tag in v),
+    ),
+    "translations": (
+        "a mapping of language tags to gettext translations",
+        lambda v: (
+            isinstance(v, Mapping)
+            and all(isinstance(t, gettext.NullTranslations) for t in v.values())
+        ),
+    ),
 }
 
 

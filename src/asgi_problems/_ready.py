@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.exceptions import HTTPException
+from starlette.types import Scope
 
 from ._headers import encode_headers
 from ._log import logger
@@ -28,13 +29,16 @@ class ReadyAnswers:
             weight=lambda key, answer: len(answer[2])
         )
 
-    def lookup(self, exc: HTTPException, form: str) -> tuple[Answer | None, tuple[Any, ...] | None]:
+    def lookup(
+        self, exc: HTTPException, form: str, scope: Scope
+    ) -> tuple[Answer | None, tuple[Any, ...] | None]:
         """Step 1 for an HTTPException: its answer, if one is ready, and else the key
         to keep the answer under, if it can be reused.
 
         Those that are not errors (204, 304) get their status without a body, and the
         answer to a 4xx translated the built-in way, with text detail, that nobody
-        asked to log or be told of, is decided by its status, detail, headers and form.
+        asked to log or be told of, is decided by its status, detail, headers and form
+        (and language, when the app serves several).
         """
         code = exc.status_code
         if not 400 <= code <= 599:
@@ -51,6 +55,8 @@ class ReadyAnswers:
             return None, None
         headers = exc.headers
         key = (code, exc.detail, form, *(headers.items() if headers else ()))
+        if options.languages is not None:
+            key += (options.languages.choose(scope.get("headers", ())),)
         try:
             return self._answers.get(key), key
         except TypeError:  # an unhashable header value: answered afresh

@@ -205,11 +205,14 @@ def render(
     form: str = JSON,
     type_uri: str | None = None,
     vary: bool = False,
+    language: str = "en",
 ) -> Answer:
     """Encode ``problem`` as an HTTP response: status, raw headers and body bytes.
 
     ``form`` is JSON, XML or HTML (see _negotiate); ``type_uri`` replaces the
-    problem's type; ``vary`` adds ``Vary: Accept`` for negotiated responses.
+    problem's type; ``vary`` adds ``Vary: Accept`` for negotiated responses;
+    ``language`` is the HTML page's (its Content-Language is among the problem's
+    headers).
     """
     if type_uri is None:
         type_uri = problem.type
@@ -223,6 +226,7 @@ def render(
             problem.raw_headers,
             form,
             vary,
+            language,
         )
         cached = _plain.get(key)
         if cached is not None:
@@ -232,7 +236,7 @@ def render(
     elif form == XML:
         body = encode_xml(_members(problem, instance, extra, type_uri))
     else:
-        body = encode_html(problem.status, str(problem.title), str(problem.detail))
+        body = encode_html(problem.status, str(problem.title), str(problem.detail), language)
     length = len(body)
     sized_key = (form, vary, length)
     headers = _sized.get(sized_key) or _sized(sized_key)

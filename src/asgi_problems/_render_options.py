@@ -30,6 +30,11 @@ def render_with_options(
     correlation: str | None,
 ) -> Answer:
     """The response of ``problem`` as this app answers it."""
+    languages = options.languages
+    language = "en"
+    if languages is not None:
+        language = languages.choose(scope.get("headers", ()))
+        problem = languages.localized(problem, language)
     extra: dict[str, Any] | None = None
     if correlation is not None or (crashed and options.debug):
         extra = {} if correlation is None else {"correlation_id": correlation}
@@ -45,6 +50,7 @@ def render_with_options(
         if type_base is None or problem.type != "about:blank"
         else type_base + derived_slug(problem),
         options.negotiate,
+        language,
     )
 
 

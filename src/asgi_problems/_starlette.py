@@ -26,21 +26,21 @@ from starlette.types import ASGIApp
 from ._entrances import ErrorLayer, ProblemAnswer
 from ._error_path import ErrorPath
 
-_INSTALLED = "_asgi_problems_error_path"
+INSTALLED = "_asgi_problems_error_path"
 # Exception handlers from these packages are framework defaults we may replace.
 _FRAMEWORKS = ("starlette.", "fastapi.")
 
 
 def wire(app: Starlette, error_path: ErrorPath) -> None:
     """Put ``error_path`` at both entrances of ``app``; once, before it serves."""
-    if getattr(app, _INSTALLED, None) is not None:
+    if getattr(app, INSTALLED, None) is not None:
         raise RuntimeError("install() was already called on this app; call it once")
     if app.middleware_stack is not None:
         raise RuntimeError(
             "install() must be called before the app serves its first request "
             "(its middleware stack is already built)"
         )
-    setattr(app, _INSTALLED, error_path)
+    setattr(app, INSTALLED, error_path)
 
     fastapi = _fastapi_integration(app)
     if fastapi:
@@ -56,7 +56,12 @@ def wire(app: Starlette, error_path: ErrorPath) -> None:
         if not _is_users(app.exception_handlers.get(exc_class)):
             app.exception_handlers[exc_class] = on_route
     if fastapi:
-        fastapi.install_openapi(app, correlation_id=bool(error_path.options.correlation_id))
+        options = error_path.options
+        fastapi.install_openapi(
+            app,
+            correlation_id=bool(options.correlation_id),
+            languages=options.languages.served if options.languages else (),
+        )
     if "slowapi" in sys.modules:
         # A rate limiter the app uses: its 429s keep the headers it sends.
         slowapi = importlib.import_module("asgi_problems.integrations.slowapi")
@@ -123,7 +128,7 @@ def _label(key: object) -> str:
 
 def adopt(app: Starlette, error_path: ErrorPath) -> None:
     """Wire ``app`` unless that was done already or can no longer be done."""
-    if getattr(app, _INSTALLED, None) is None and app.middleware_stack is None:
+    if getattr(app, INSTALLED, None) is None and app.middleware_stack is None:
         wire(app, error_path)
 
 

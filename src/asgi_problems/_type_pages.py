@@ -21,7 +21,8 @@ from starlette.routing import Match, Route
 from starlette.types import Scope
 
 from ._exceptions import NotFound
-from ._formats import encode_type_index, encode_type_page
+from ._formats import TYPE_PAGE_WORDS, encode_type_index, encode_type_page
+from ._i18n import Languages
 from ._openapi import extension_members, is_users_class
 from ._problem import Problem
 from ._status import (
@@ -142,14 +143,9 @@ def _kind(schema: dict[str, Any]) -> str:
     return "any"
 
 
-def _note(schema: dict[str, Any]) -> str:
-    # Every declared member is in every body; one with a default is sent with it.
-    if "default" in schema:
-        return "always sent, by default " + json.dumps(schema["default"])
-    return "always sent"
-
-
-def add_type_pages(app: Starlette, type_base: str | None) -> None:
+def add_type_pages(
+    app: Starlette, type_base: str | None, languages: Languages | None = None
+) -> None:
     folder = folder_of(type_base)
     base = type_base or ""  # not None: folder_of() refuses that
 
@@ -157,18 +153,28 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
         doc = documented_types(base).get(request.path_params["path"])
         if doc is None:  # gone between the match and now (classes come and go)
             raise NotFound("There is no problem type of that name.")
+        say = _Wording(languages, request)
         members = {
-            name: (_kind(schema), _note(schema)) for name, (schema, _) in doc.members.items()
+            name: (_kind(schema), say.note(schema)) for name, (schema, _) in doc.members.items()
         }
-        body = encode_type_page(doc.label, doc.title, doc.description, members)
-        return Response(body, media_type=_HTML)
+        body = encode_type_page(
+            doc.label,
+            say(doc.title),
+            say(doc.description),
+            members,
+            [say(word) for word in TYPE_PAGE_WORDS],
+            say.language,
+        )
+        return Response(body, media_type=_HTML, headers=say.headers)
 
     async def index(request: Request) -> Response:
+        say = _Wording(languages, request)
         links = {
-            folder + path: f"{doc.label} {doc.title}"
+            folder + path: f"{doc.label} {say(doc.title)}"
             for path, doc in documented_types(base).items()
         }
-        return Response(encode_type_index("Problem types", links), media_type=_HTML)
+        body = encode_type_index(say("Problem types"), links, say.language)
+        return Response(body, media_type=_HTML, headers=say.headers)
 
     async def index_json(request: Request) -> Response:
         return JSONResponse([_entry(doc) for doc in documented_types(base).values()])
@@ -178,6 +184,32 @@ def add_type_pages(app: Starlette, type_base: str | None) -> None:
         Route(folder + "index.json", index_json, methods=["GET"], include_in_schema=False),
         _TypePage(base, folder + "{path:path}", page, methods=["GET"], include_in_schema=False),
     ]
+
+
+class _Wording:
+    """The words of one request's type page, in its language (``locales``)."""
+
+    def __init__(self, languages: Languages | None, request: Request) -> None:
+        self.languages = languages
+        self.language = "en" if languages is None else languages.choose(request.headers.raw)
+        self.headers = (
+            {}
+            if languages is None
+            else {"Content-Language": self.language, "Vary": "Accept-Language"}
+        )
+
+    def __call__(self, english: str) -> str:
+        if self.languages is None:
+            return english
+        return self.languages.text(self.language, english)
+
+    def note(self, schema: dict[str, Any]) -> str:
+        # Every declared member is in every body; one with a default is sent with it.
+        if "default" in schema:
+            return self("always sent, by default %(value)s") % {
+                "value": json.dumps(schema["default"])
+            }
+        return self("always sent")
 
 
 class _TypePage(Route):

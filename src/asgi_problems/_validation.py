@@ -13,6 +13,9 @@ from ._problem import Problem, for_any_status
 # What a validator's message becomes when it quotes what was sent.
 INPUT_QUOTED = "The value sent here is not valid."
 NOT_JSON = "The request body is not valid JSON."
+# The detail of a problem that lists its fields (gettext's msgids; see _i18n.py).
+COUNT_SINGULAR = "%(count)d field failed validation."
+COUNT_PLURAL = "%(count)d fields failed validation."
 # How many submitted values a message is compared with, at most.
 _LEAVES = 200
 
@@ -32,8 +35,7 @@ def fields_problem(errors: Iterable[Mapping[str, str]], status: int = 422) -> Pr
     """
     entries = [dict(error) for error in errors]
     count = len(entries)
-    noun = "field" if count == 1 else "fields"
-    detail = f"{count} {noun} failed validation."
+    detail = (COUNT_SINGULAR if count == 1 else COUNT_PLURAL) % {"count": count}
     if status == 422:
         return UnprocessableContent(detail, errors=entries)
     problem = for_any_status(status, detail)

@@ -5,6 +5,7 @@ Imported by install() only for FastAPI apps, so the core never imports FastAPI.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -26,7 +27,9 @@ def default_mapping() -> dict[type[BaseException], Translator]:
     return {RequestValidationError: validation_problem}
 
 
-def install_openapi(app: FastAPI, *, correlation_id: bool = False) -> None:
+def install_openapi(
+    app: FastAPI, *, correlation_id: bool = False, languages: Sequence[str] = ()
+) -> None:
     """Make ``app.openapi()`` document problem responses (see ``patch_openapi``)."""
     build = app.openapi
     patched: list[bool] = []
@@ -34,7 +37,7 @@ def install_openapi(app: FastAPI, *, correlation_id: bool = False) -> None:
     def openapi() -> dict[str, Any]:
         document = build()
         if not patched:
-            patch_openapi(document, correlation_id=correlation_id)
+            patch_openapi(document, correlation_id=correlation_id, languages=languages)
             patched.append(True)
         return document
 

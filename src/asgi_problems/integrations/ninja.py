@@ -12,7 +12,7 @@ Django middleware when it has a handler for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -49,7 +49,12 @@ def install(api: NinjaAPI, error_path: ErrorPath) -> None:
     for exc_class in {Exception, Http404, HttpError, ValidationError, *handlers}:
         if _is_ninjas_own(handlers.get(exc_class)):
             api.add_exception_handler(exc_class, answer)
-    _document_problems(api, correlation_id=bool(error_path.options.correlation_id))
+    languages = error_path.options.languages
+    _document_problems(
+        api,
+        correlation_id=bool(error_path.options.correlation_id),
+        languages=languages.served if languages else (),
+    )
 
 
 def _is_ninjas_own(handler: Callable[..., Any] | None) -> bool:
@@ -104,7 +109,7 @@ def _submitted(request: HttpRequest) -> Any:
 # OpenAPI: what Ninja's document says of errors, and what it leaves out.
 
 
-def _document_problems(api: NinjaAPI, *, correlation_id: bool) -> None:
+def _document_problems(api: NinjaAPI, *, correlation_id: bool, languages: Sequence[str]) -> None:
     """Make ``api.get_openapi_schema()`` (which Ninja's docs and ``openapi.json``
     views call) document problem responses."""
     build = api.get_openapi_schema
@@ -115,7 +120,7 @@ def _document_problems(api: NinjaAPI, *, correlation_id: bool) -> None:
             for operation in path_item.values():
                 if isinstance(operation, dict) and "responses" in operation:
                     _add_ninjas_errors(operation)
-        patch_openapi(document, correlation_id=correlation_id)
+        patch_openapi(document, correlation_id=correlation_id, languages=languages)
         return document
 
     api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
