@@ -59,7 +59,10 @@ class Languages:
             found: list[gettext.NullTranslations] = []
             if tag in apps:
                 found.append(apps[tag])
-            ours = gettext.translation(DOMAIN, LOCALES, [tag], fallback=True)
+            # Ours by the tag, else by its language alone ("de-AT" takes our "de").
+            ours = gettext.translation(
+                DOMAIN, LOCALES, [tag.replace("-", "_"), tag.partition("-")[0]], fallback=True
+            )
             if type(ours) is not gettext.NullTranslations:
                 found.append(ours)
             if not found:
@@ -110,6 +113,10 @@ class Languages:
             if translated not in (COUNT_SINGULAR, COUNT_PLURAL):
                 return translated % {"count": count}
         return (COUNT_SINGULAR if count == 1 else COUNT_PLURAL) % {"count": count}
+
+    def titles(self, english: str) -> list[str]:
+        """``english`` and its translations in each language served, once each."""
+        return list(dict.fromkeys(self.text(tag, english) for tag in self.served))
 
     def localized(self, problem: Problem, tag: str) -> Problem:
         """A copy of ``problem`` in language ``tag``, with Content-Language and Vary."""

@@ -9,6 +9,7 @@ import json
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
+from ._i18n import Languages
 from ._members import MISSING, members_of
 from ._openapi_examples import with_examples
 from ._problem import Problem, own_title
@@ -257,10 +258,11 @@ def server_problem_schema() -> dict[str, Any]:
 
 
 def patch_openapi(
-    document: dict[str, Any], *, correlation_id: bool = False, languages: Sequence[str] = ()
+    document: dict[str, Any], *, correlation_id: bool = False, languages: Languages | None = None
 ) -> dict[str, Any]:
     """Rewrite a FastAPI OpenAPI document so that it describes the problems we send;
-    ``languages``: those served (``locales``), said by each problem's Content-Language."""
+    ``languages``: those served (``locales``): each problem's Content-Language, and a
+    class's own title in each."""
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas.setdefault(PROBLEM_SCHEMA, problem_details_schema())
     schemas.setdefault(VALIDATION_SCHEMA, validation_problem_schema())
@@ -273,8 +275,9 @@ def patch_openapi(
             if isinstance(operation, dict) and "responses" in operation:
                 _patch_responses(operation["responses"], schemas)
                 _add_generic(operation, crash_schema)
-    if languages:
-        _add_content_language(document, languages)
+    if languages is not None:
+        _add_content_language(document, languages.served)
+        _localize_titles(schemas, languages)
     # FastAPI's own validation schemas go once nothing points to them any more.
     if _REF + "HTTPValidationError" not in json.dumps(document.get("paths", {})):
         schemas.pop("HTTPValidationError", None)
@@ -298,6 +301,21 @@ def _add_content_language(document: dict[str, Any], languages: Sequence[str]) ->
             for response in operation.get("responses", {}).values():
                 if PROBLEM_MEDIA_TYPE in response.get("content", {}):
                     response.setdefault("headers", {}).setdefault("Content-Language", header)
+
+
+def _localize_titles(schemas: dict[str, Any], languages: Languages) -> None:
+    """A class's fixed title, as each served language words it."""
+    for schema in schemas.values():
+        parts = schema.get("allOf") if isinstance(schema, dict) else None
+        if not (isinstance(parts, list) and len(parts) == 2 and parts[0] == _ref(PROBLEM_SCHEMA)):
+            continue
+        title = parts[1].get("properties", {}).get("title")
+        if (
+            isinstance(title, dict)
+            and isinstance(title.get("enum"), list)
+            and len(title["enum"]) == 1
+        ):
+            title["enum"] = languages.titles(title["enum"][0])
 
 
 def _add_generic(operation: dict[str, Any], crash_schema: str) -> None:

@@ -60,7 +60,7 @@ def wire(app: Starlette, error_path: ErrorPath) -> None:
         fastapi.install_openapi(
             app,
             correlation_id=bool(options.correlation_id),
-            languages=options.languages.served if options.languages else (),
+            languages=options.languages,
         )
     if "slowapi" in sys.modules:
         # A rate limiter the app uses: its 429s keep the headers it sends.

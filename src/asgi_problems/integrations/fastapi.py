@@ -5,12 +5,12 @@ Imported by install() only for FastAPI apps, so the core never imports FastAPI.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from .._i18n import Languages
 from .._openapi import patch_openapi
 from .._problem import Problem
 from .._translate import Translator
@@ -28,7 +28,7 @@ def default_mapping() -> dict[type[BaseException], Translator]:
 
 
 def install_openapi(
-    app: FastAPI, *, correlation_id: bool = False, languages: Sequence[str] = ()
+    app: FastAPI, *, correlation_id: bool = False, languages: Languages | None = None
 ) -> None:
     """Make ``app.openapi()`` document problem responses (see ``patch_openapi``)."""
     build = app.openapi

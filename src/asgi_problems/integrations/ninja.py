@@ -12,7 +12,7 @@ Django middleware when it has a handler for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .._error_path import ErrorPath
 from .._exceptions import Unauthorized
+from .._i18n import Languages
 from .._openapi import PROBLEM_SCHEMA, VALIDATION_SCHEMA, patch_openapi, problem_response
 from .._problem import Problem
 from .._translate import Translator, foreign_problem
@@ -53,7 +54,7 @@ def install(api: NinjaAPI, error_path: ErrorPath) -> None:
     _document_problems(
         api,
         correlation_id=bool(error_path.options.correlation_id),
-        languages=languages.served if languages else (),
+        languages=languages,
     )
 
 
@@ -109,7 +110,7 @@ def _submitted(request: HttpRequest) -> Any:
 # OpenAPI: what Ninja's document says of errors, and what it leaves out.
 
 
-def _document_problems(api: NinjaAPI, *, correlation_id: bool, languages: Sequence[str]) -> None:
+def _document_problems(api: NinjaAPI, *, correlation_id: bool, languages: Languages | None) -> None:
     """Make ``api.get_openapi_schema()`` (which Ninja's docs and ``openapi.json``
     views call) document problem responses."""
     build = api.get_openapi_schema
