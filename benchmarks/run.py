@@ -119,6 +119,13 @@ def ours_app() -> Starlette:
     return app
 
 
+def localized_app() -> Starlette:
+    """install() with locales: problems in the request's language (docs/i18n.md)."""
+    app = Starlette(routes=routes())
+    install(app, locales=["de", "fr", "es"])
+    return app
+
+
 def fastapi_app() -> Any:
     from fastapi import FastAPI
 
@@ -178,7 +185,12 @@ class Driver:
     """Calls an ASGI app in-process with a prebuilt scope; no network, no parsing."""
 
     def __init__(
-        self, app: ASGIApp, method: str, path: str, setup: Callable[[], None] = lambda: None
+        self,
+        app: ASGIApp,
+        method: str,
+        path: str,
+        setup: Callable[[], None] = lambda: None,
+        headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self.app = app
         self.setup = setup  # run before each timed run, e.g. to switch logging
@@ -192,7 +204,7 @@ class Driver:
             "raw_path": path.encode(),
             "root_path": "",
             "query_string": b"",
-            "headers": [(b"host", b"bench"), (b"accept", b"*/*")],
+            "headers": [(b"host", b"bench"), (b"accept", b"*/*"), *headers],
             "server": ("bench", 80),
             "client": ("127.0.0.1", 1234),
         }
@@ -323,6 +335,12 @@ async def main(quick: bool) -> None:
     }
     for name, app in middleware.items():
         drivers[f"{success}|{name}"] = Driver(app, "GET", "/ok", logging_to(null))
+    # A NotFound() in German, by an app that serves three languages besides English.
+    localized = "raised NotFound(), in German"
+    german = ((b"accept-language", b"de-DE, de;q=0.9, en;q=0.5"),)
+    drivers[f"{localized}|asgi-problems"] = Driver(
+        localized_app(), "GET", "/not-found", logging_to(null), german
+    )
     timed = await measure(drivers, sample_ms, rounds)
     results = {tuple(key.split("|")): fastest for key, (fastest, _, _) in timed.items()}
     medians = {tuple(key.split("|")): median for key, (_, median, _) in timed.items()}
@@ -343,7 +361,7 @@ async def main(quick: bool) -> None:
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
     scenario_names = [s[0] for s in SCENARIOS]
-    scenario_names += ["unhandled 500, logging off", "unhandled 500, StreamHandler"]
+    scenario_names += ["unhandled 500, logging off", "unhandled 500, StreamHandler", localized]
     for scenario in scenario_names:
         # FastAPI apps are compared with bare FastAPI, Starlette ones with bare Starlette.
         bare_fa = results.get((scenario, "bare fastapi"))
@@ -384,6 +402,7 @@ async def main(quick: bool) -> None:
         ("500, NullHandler vs NotFound()", ours["unhandled 500"] / nf, "logging-bound"),
         ("500, StreamHandler vs NotFound()", ours["unhandled 500, StreamHandler"] / nf, "logging-bound"),
         ("NotFound() vs bare router 404", nf / bare["router 404 (no route)"], routed),
+        ("NotFound() in German vs in English", ours[localized] / nf, 1.1),
     ]  # fmt: skip
     for label, ratio, limit in checks:
         if isinstance(limit, str):  # reported, not a target: the reason says why

@@ -20,6 +20,7 @@ from typing import Any
 from ._headers import RawHeaders
 from ._memo import Memo
 from ._problem import Problem
+from ._render import Answer
 from ._validation import COUNT_PLURAL, COUNT_SINGULAR, INPUT_QUOTED, NOT_JSON
 
 LOCALES = Path(__file__).parent / "locales"
@@ -72,7 +73,11 @@ class Languages:
                 )
             self.catalogs[tag] = tuple(found)
         self.served: tuple[str, ...] = (ENGLISH, *self.catalogs)
-        self._chosen: Memo[bytes, str] = Memo(self._negotiate)
+        self._chosen: Memo[bytes, str] = Memo(self._negotiate, weight=lambda key, tag: len(key))
+        # Answers reused per language (see _render_options): key -> (status, headers, body).
+        self.answers: Memo[tuple[Any, ...], Answer] = Memo(
+            weight=lambda key, answer: len(answer[2])
+        )
         self._headers: Memo[str, RawHeaders] = Memo(
             lambda tag: ((b"content-language", tag.encode("ascii")), _VARY)
         )
@@ -86,7 +91,8 @@ class Languages:
         if not values:
             return ENGLISH
         joined = values[0] if len(values) == 1 else b",".join(values)
-        return self._chosen(joined[:_MAX_HEADER])
+        joined = joined[:_MAX_HEADER]
+        return self._chosen.get(joined) or self._chosen(joined)
 
     def _negotiate(self, value: bytes) -> str:
         ranges = _ranges(value.decode("latin-1"))
@@ -121,7 +127,7 @@ class Languages:
     def localized(self, problem: Problem, tag: str) -> Problem:
         """A copy of ``problem`` in language ``tag``, with Content-Language and Vary."""
         worded = copy.copy(problem)
-        worded.raw_headers = (*problem.raw_headers, *self._headers(tag))
+        worded.raw_headers = (*problem.raw_headers, *(self._headers.get(tag) or self._headers(tag)))
         if tag == ENGLISH:
             return worded
         if problem.title is not None:

@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_from_bytes
 
 from starlette.types import Scope
 
+from ._i18n import Languages
 from ._memo import Memo
 from ._options import Options
 from ._problem import Problem
@@ -31,10 +32,21 @@ def render_with_options(
 ) -> Answer:
     """The response of ``problem`` as this app answers it."""
     languages = options.languages
-    language = "en"
     if languages is not None:
-        language = languages.choose(scope.get("headers", ()))
-        problem = languages.localized(problem, language)
+        return _in_language(languages, options, scope, exc, problem, crashed, form, correlation)
+    return _rendered(options, scope, exc, problem, crashed, form, correlation)
+
+
+def _rendered(
+    options: Options,
+    scope: Scope,
+    exc: BaseException,
+    problem: Problem,
+    crashed: bool,
+    form: str,
+    correlation: str | None,
+    language: str = "en",
+) -> Answer:
     extra: dict[str, Any] | None = None
     if correlation is not None or (crashed and options.debug):
         extra = {} if correlation is None else {"correlation_id": correlation}
@@ -52,6 +64,37 @@ def render_with_options(
         options.negotiate,
         language,
     )
+
+
+def _in_language(
+    languages: Languages,
+    options: Options,
+    scope: Scope,
+    exc: BaseException,
+    problem: Problem,
+    crashed: bool,
+    form: str,
+    correlation: str | None,
+) -> Answer:
+    """The response in the request's language. That of a problem with nothing of its
+    own to the request (no members, instance or correlation id) is made once per
+    language and form, and reused: translating costs more than rendering."""
+    language = languages.choose(scope.get("headers", ()))
+    key = None
+    if not problem.extensions and problem.instance is None and not options.instance:
+        if correlation is None and not (crashed and options.debug):
+            key = (
+                type(problem), problem.type, problem.title, problem.status, problem.detail,
+                problem.raw_headers, form, language,
+            )  # fmt: skip
+            answer = languages.answers.get(key)
+            if answer is not None:
+                return answer
+    worded = languages.localized(problem, language)
+    answer = _rendered(options, scope, exc, worded, crashed, form, correlation, language)
+    if key is not None:
+        languages.answers.keep(key, answer)
+    return answer
 
 
 # A request id header is only taken when it looks like an id (a UUID, nginx's
