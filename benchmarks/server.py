@@ -50,6 +50,9 @@ def uvicorn(factory: str) -> Iterator[str]:
         sys.executable, "-m", "uvicorn", f"run:{factory}", "--factory",
         "--app-dir", str(HERE), "--port", str(port),
         "--log-level", "critical", "--no-access-log",
+        # Each client's connection may idle while the other pairs are timed: longer than
+        # uvicorn's 5 s on a busy machine, which then closes it as the client reuses it.
+        "--timeout-keep-alive", "300",
     ]  # fmt: skip
     process = subprocess.Popen(command)
     try:

@@ -29,6 +29,12 @@ scope = {"type": "http", "method": "GET", "path": "/nowhere", "headers": [], "qu
 asyncio.run(app(scope, receive, send))
 body = json.loads(sent[1]["body"])
 assert sent[0]["status"] == 404 and body["detail"] == asgi_problems.STATUSES[404].description
+# The compiled catalogs ship in the wheel.
+german = Starlette()
+asgi_problems.install(german, locales=["de", "fr", "es"])
+sent.clear()
+asyncio.run(german({**scope, "headers": [(b"accept-language", b"de")]}, receive, send))
+assert json.loads(sent[1]["body"])["title"] == "Nicht gefunden", sent
 print("ok", asgi_problems.__version__)
 """
 
@@ -61,6 +67,14 @@ def test_wheel_contents(dist: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert "asgi_problems/py.typed" in names
     assert "asgi_problems/integrations/fastapi.py" in names
+    for language in ("de", "es", "fr"):
+        for kind in ("po", "mo"):
+            assert f"asgi_problems/locales/{language}/LC_MESSAGES/asgi_problems.{kind}" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert (
+        "asgi-problems = asgi_problems.check:console"
+        in zipfile.ZipFile(wheel).read(entry_points).decode()
+    )
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(wheel).read(metadata).decode()
