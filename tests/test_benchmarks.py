@@ -62,20 +62,24 @@ def test_the_server_benchmark_times_every_app_under_uvicorn() -> None:
     assert all(cost > 0 for cost in best.values())
 
 
-def test_the_django_benchmark_compares_each_api_framework_with_itself() -> None:
-    # Its own process: it makes a Django project of its own.
+def run_script(name: str, *arguments: str) -> str:
+    """What a benchmark script prints, run in a process of its own (the Django one makes
+    a Django project of its own, the check one a package)."""
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "django_apis.py"), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), *arguments],
         capture_output=True,
         text=True,
         timeout=300,
         check=True,
     )
-    rows = [
-        line.split() for line in done.stdout.splitlines() if line.startswith(("drf ", "ninja "))
-    ]
+    return done.stdout
+
+
+def test_the_django_benchmark_compares_each_api_framework_with_itself() -> None:
+    output = run_script("django_apis", "--quick")
+    rows = [line.split() for line in output.splitlines() if line.startswith(("drf ", "ninja "))]
     found = {(row[0], next(word for word in row if word.startswith("["))) for row in rows}
     assert found == {
         ("drf", "[200]"),
@@ -89,14 +93,6 @@ def test_the_django_benchmark_compares_each_api_framework_with_itself() -> None:
 
 
 def test_the_check_benchmark_checks_the_app_it_writes() -> None:
-    import subprocess
-
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "check_speed.py"), "20"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert "check of 20 operations:" in done.stdout
-    assert "; 10 undocumented (the 10 Conflicts)" in done.stdout
+    output = run_script("check_speed", "20")
+    assert "check of 20 operations:" in output
+    assert "; 10 undocumented (the 10 Conflicts)" in output

@@ -12,7 +12,6 @@ from urllib.parse import quote, quote_from_bytes
 
 from starlette.types import Scope
 
-from ._i18n import Languages
 from ._memo import Memo
 from ._options import Options
 from ._problem import Problem
@@ -30,11 +29,35 @@ def render_with_options(
     form: str,
     correlation: str | None,
 ) -> Answer:
-    """The response of ``problem`` as this app answers it."""
+    """The response of ``problem`` as this app answers it; in the request's language
+    when the app serves several (``locales``)."""
     languages = options.languages
-    if languages is not None:
-        return _in_language(languages, options, scope, exc, problem, crashed, form, correlation)
-    return _rendered(options, scope, exc, problem, crashed, form, correlation)
+    if languages is None:
+        return _rendered(options, scope, exc, problem, crashed, form, correlation)
+    # The answer to a problem with nothing of its own to the request (no members,
+    # instance or correlation id) is made once per language and form, then reused:
+    # translating costs more than rendering.
+    language = languages.choose(scope.get("headers", ()))
+    key = None
+    if (
+        not problem.extensions
+        and problem.instance is None
+        and not options.instance
+        and correlation is None
+        and not (crashed and options.debug)
+    ):
+        key = (
+            type(problem), problem.type, problem.title, problem.status, problem.detail,
+            problem.raw_headers, form, language,
+        )  # fmt: skip
+        answer = languages.answers.get(key)
+        if answer is not None:
+            return answer
+    worded = languages.localized(problem, language)
+    answer = _rendered(options, scope, exc, worded, crashed, form, correlation, language)
+    if key is not None:
+        languages.answers.keep(key, answer)
+    return answer
 
 
 def _rendered(
@@ -64,37 +87,6 @@ def _rendered(
         options.negotiate,
         language,
     )
-
-
-def _in_language(
-    languages: Languages,
-    options: Options,
-    scope: Scope,
-    exc: BaseException,
-    problem: Problem,
-    crashed: bool,
-    form: str,
-    correlation: str | None,
-) -> Answer:
-    """The response in the request's language. That of a problem with nothing of its
-    own to the request (no members, instance or correlation id) is made once per
-    language and form, and reused: translating costs more than rendering."""
-    language = languages.choose(scope.get("headers", ()))
-    key = None
-    if not problem.extensions and problem.instance is None and not options.instance:
-        if correlation is None and not (crashed and options.debug):
-            key = (
-                type(problem), problem.type, problem.title, problem.status, problem.detail,
-                problem.raw_headers, form, language,
-            )  # fmt: skip
-            answer = languages.answers.get(key)
-            if answer is not None:
-                return answer
-    worded = languages.localized(problem, language)
-    answer = _rendered(options, scope, exc, worded, crashed, form, correlation, language)
-    if key is not None:
-        languages.answers.keep(key, answer)
-    return answer
 
 
 # A request id header is only taken when it looks like an id (a UUID, nginx's
