@@ -12,6 +12,7 @@ from urllib.parse import quote, quote_from_bytes
 
 from starlette.types import Scope
 
+from ._i18n import Languages
 from ._memo import Memo
 from ._options import Options
 from ._problem import Problem
@@ -28,15 +29,46 @@ def render_with_options(
     crashed: bool,
     form: str,
     correlation: str | None,
+    language: str | None = None,
 ) -> Answer:
     """The response of ``problem`` as this app answers it; in the request's language
-    when the app serves several (``locales``)."""
+    when the app serves several (``locales``), ``language`` once that is chosen."""
     languages = options.languages
-    if languages is None:
-        return _rendered(options, scope, exc, problem, crashed, form, correlation)
-    # The answer to a problem with nothing of its own to the request (no members,
-    # instance or correlation id) is made once per language and form, then reused:
-    # translating costs more than rendering.
+    if languages is not None and language is None:
+        return _in_language(languages, options, scope, exc, problem, crashed, form, correlation)
+    extra: dict[str, Any] | None = None
+    if correlation is not None or (crashed and options.debug):
+        extra = {} if correlation is None else {"correlation_id": correlation}
+        if crashed and options.debug:
+            extra.update(_debug_members(exc))
+    type_base = options.type_base
+    return render(
+        problem,
+        instance_of(scope) if options.instance else None,
+        extra,
+        form,
+        None
+        if type_base is None or problem.type != "about:blank"
+        else type_base + derived_slug(problem),
+        options.negotiate,
+        language or "en",
+    )
+
+
+def _in_language(
+    languages: Languages,
+    options: Options,
+    scope: Scope,
+    exc: BaseException,
+    problem: Problem,
+    crashed: bool,
+    form: str,
+    correlation: str | None,
+) -> Answer:
+    """The response in the request's language. The answer to a problem with nothing of
+    its own to the request (no members, instance or correlation id) is made once per
+    language and form, then reused: translating costs more than rendering. (Apart from
+    render_with_options, so that an app without ``locales`` pays no call for it.)"""
     language = languages.choose(scope.get("headers", ()))
     key = None
     if (
@@ -54,39 +86,10 @@ def render_with_options(
         if answer is not None:
             return answer
     worded = languages.localized(problem, language)
-    answer = _rendered(options, scope, exc, worded, crashed, form, correlation, language)
+    answer = render_with_options(options, scope, exc, worded, crashed, form, correlation, language)
     if key is not None:
         languages.answers.keep(key, answer)
     return answer
-
-
-def _rendered(
-    options: Options,
-    scope: Scope,
-    exc: BaseException,
-    problem: Problem,
-    crashed: bool,
-    form: str,
-    correlation: str | None,
-    language: str = "en",
-) -> Answer:
-    extra: dict[str, Any] | None = None
-    if correlation is not None or (crashed and options.debug):
-        extra = {} if correlation is None else {"correlation_id": correlation}
-        if crashed and options.debug:
-            extra.update(_debug_members(exc))
-    type_base = options.type_base
-    return render(
-        problem,
-        instance_of(scope) if options.instance else None,
-        extra,
-        form,
-        None
-        if type_base is None or problem.type != "about:blank"
-        else type_base + derived_slug(problem),
-        options.negotiate,
-        language,
-    )
 
 
 # A request id header is only taken when it looks like an id (a UUID, nginx's
