@@ -38,6 +38,7 @@ def test_every_undocumented_problem_is_found() -> None:
         ("GET", "/dependencies", "Unauthorized", 401),
         ("GET", "/dependencies", "Forbidden", 403),
         ("GET", "/dependencies", "BadRequest", 400),
+        ("GET", "/dependencies", "Locked", 423),  # a Security() dependency
         # A mapping to a callable: the class it returns.
         ("GET", "/mapped", "Reserved", 409),
         # A re-raise of what was caught (and what the call in the try raised).

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Security, status
 
 from asgi_problems import (
     BadRequest,
     Conflict,
     Forbidden,
     Gone,
+    Locked,
     NotFound,
     ServiceUnavailable,
     Unauthorized,
@@ -60,6 +61,10 @@ def yield_dependency() -> Iterator[int]:
     raise ServiceUnavailable("Closing the session failed.")
 
 
+def scoped() -> None:
+    raise Locked("The account is frozen.")
+
+
 class Pager:
     def __init__(self, page: int = 1) -> None:
         if page < 1:
@@ -75,6 +80,7 @@ def dependencies(
     pager: Annotated[Pager, Depends()],
     forbidden: Annotated[None, Depends(async_dependency)],
     session: Annotated[int, Depends(yield_dependency)],
+    scopes: Annotated[None, Security(scoped, scopes=["orders:read"])],
 ) -> dict[str, int]:
     return {"page": pager.page}
 
