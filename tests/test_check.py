@@ -205,3 +205,17 @@ def test_what_the_less_usual_ways_leave_unknown() -> None:
     unknown = sorted(g.what for g in methods.gaps)
     assert any("Helper().check" in what for what in unknown)
     assert not any(".upper" in what or ".get)" in what for what in unknown)
+
+
+def test_the_docs_show_what_the_check_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # docs/contracts.md quotes lines of the check on tests/check_apps/shop.py.
+    root = TESTS.parent
+    monkeypatch.chdir(root)  # paths are shown relative to the current directory
+    main(["check", "check_apps.shop:app"])
+    printed = capsys.readouterr().out.splitlines()
+    doc = (root / "docs" / "contracts.md").read_text(encoding="utf-8")
+    sample = doc.split("## Checked before deploy", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    quoted = sample.strip().splitlines()
+    assert quoted and all(line in printed for line in quoted), set(quoted) - set(printed)
