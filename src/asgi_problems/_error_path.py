@@ -261,11 +261,13 @@ def notify_now(
         logger.exception("on_problem callback raised; the problem is sent anyway")
 
 
-def _run(awaitable: Awaitable[Any]) -> None:
-    async def wait() -> None:
-        await awaitable
+async def awaited(awaitable: Awaitable[Any]) -> None:
+    """A coroutine function around any awaitable, for asyncio.run() and async_to_sync()."""
+    await awaitable
 
-    asyncio.run(wait())
+
+def _run(awaitable: Awaitable[Any]) -> None:
+    asyncio.run(awaited(awaitable))
 
 
 # The tasks of notify_now() still running: the loop holds tasks only weakly.

@@ -6,6 +6,7 @@ other libraries; a CR or LF in one would let it start a header of its own.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 
@@ -74,3 +75,12 @@ def encode_headers(headers: Mapping[str, str] | None, *, strict: bool) -> RawHea
             encoded = value.strip(" \t").encode("latin-1", "replace")
         raw.append((lower.encode("ascii"), encoded))
     return tuple(raw)
+
+
+def retry_after_of(wait: object) -> dict[str, str]:
+    """``Retry-After`` for a rate limiter's wait in seconds (a float, maybe): whole
+    seconds, rounded up so that a client does not come back too early; none when the
+    wait is unknown."""
+    if not isinstance(wait, (int, float)) or isinstance(wait, bool):
+        return {}
+    return {"Retry-After": str(max(0, math.ceil(wait)))}

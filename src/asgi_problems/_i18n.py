@@ -21,7 +21,7 @@ from ._headers import RawHeaders
 from ._memo import Memo
 from ._problem import Problem
 from ._render import Answer
-from ._validation import COUNT_PLURAL, COUNT_SINGULAR, INPUT_QUOTED, NOT_JSON
+from ._validation import COUNT_PLURAL, COUNT_SINGULAR, INPUT_QUOTED, NOT_JSON, counted_detail
 
 LOCALES = Path(__file__).parent / "locales"
 DOMAIN = "asgi_problems"
@@ -31,7 +31,6 @@ _MAX_HEADER = 4096
 _MAX_RANGES = 32
 _TAG = re.compile(r"[a-z]{1,8}(?:-[a-z0-9]{1,8})*")
 _QUALITY = re.compile(r"\s*q\s*=\s*(0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?)\s*")
-_COUNTED = re.compile(r"([0-9]+) fields? failed validation\.")
 # Our own wording, besides titles and descriptions: translated wherever it is sent.
 _OURS = frozenset({INPUT_QUOTED, NOT_JSON})
 
@@ -118,7 +117,7 @@ class Languages:
             translated = catalog.ngettext(COUNT_SINGULAR, COUNT_PLURAL, count)
             if translated not in (COUNT_SINGULAR, COUNT_PLURAL):
                 return translated % {"count": count}
-        return (COUNT_SINGULAR if count == 1 else COUNT_PLURAL) % {"count": count}
+        return counted_detail(count)
 
     def titles(self, english: str) -> list[str]:
         """``english`` and its translations in each language served, once each."""
@@ -133,13 +132,13 @@ class Languages:
         if problem.title is not None:
             worded.title = self.text(tag, problem.title)
         detail = problem.detail
+        errors = problem.extensions.get("errors")
         if detail is None:
             pass
         elif detail == type(problem).detail or detail in _OURS:
             worded.detail = self.text(tag, detail)
-        elif (counted := _COUNTED.fullmatch(detail)) is not None:
-            worded.detail = self.counted(tag, int(counted.group(1)))
-        errors = problem.extensions.get("errors")
+        elif isinstance(errors, list) and detail == counted_detail(len(errors)):
+            worded.detail = self.counted(tag, len(errors))  # our own count of the fields
         if isinstance(errors, list) and any(_quoted(entry) for entry in errors):
             said = self.text(tag, INPUT_QUOTED)
             worded.extensions = {

@@ -35,12 +35,17 @@ def fields_problem(errors: Iterable[Mapping[str, str]], status: int = 422) -> Pr
     """
     entries = [dict(error) for error in errors]
     count = len(entries)
-    detail = (COUNT_SINGULAR if count == 1 else COUNT_PLURAL) % {"count": count}
+    detail = counted_detail(count)
     if status == 422:
         return UnprocessableContent(detail, errors=entries)
     problem = for_any_status(status, detail)
     problem.extensions["errors"] = entries
     return problem
+
+
+def counted_detail(count: int) -> str:
+    """The detail of a problem listing ``count`` fields, in English."""
+    return (COUNT_SINGULAR if count == 1 else COUNT_PLURAL) % {"count": count}
 
 
 def pydantic_problem(errors: Sequence[Mapping[str, Any]], submitted: Any = None) -> Problem:

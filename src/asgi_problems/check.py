@@ -208,15 +208,9 @@ def _frameworks_own(operation: dict[str, Any]) -> frozenset[str]:
 def _shortest(found: list[Any]) -> tuple[Any, ...]:
     """Each finding once (the same raise reached by several chains of calls: by the
     shortest), in the order found."""
-    kept: dict[tuple[Any, ...], Any] = {}
+    kept: dict[Any, Any] = {}
     for item in found:
-        key = (
-            getattr(item, "status", None),
-            getattr(item, "name", None),
-            getattr(item, "what", None),
-            item.file,
-            item.line,
-        )
+        key = dataclasses.replace(item, chain=())
         if key not in kept or len(item.chain) < len(kept[key].chain):
             kept[key] = item
     return tuple(kept.values())

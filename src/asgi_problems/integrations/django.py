@@ -26,7 +26,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import Resolver404
 
-from .._error_path import ErrorPath
+from .._error_path import ErrorPath, awaited
 from .._exceptions import BadRequest as BadRequestProblem
 from .._exceptions import Forbidden, InternalServerError, MethodNotAllowed, NotFound
 from .._headers import REPRESENTATION_HEADERS
@@ -85,7 +85,7 @@ class ProblemMiddleware:
         not_allowed = _not_allowed(response)
         if not_allowed is None:
             return response
-        return _keeping(response, _answer(request, not_allowed))
+        return _keeping(response, answer_now(request, not_allowed))
 
     async def _acall(self, request: HttpRequest) -> HttpResponse:
         response = await self.get_response(request)
@@ -97,7 +97,7 @@ class ProblemMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse:
         # Django calls it synchronously, in async projects too (from a thread).
-        return _answer(request, exception)
+        return answer_now(request, exception)
 
 
 def _keeping(replaced: HttpResponse, answer: HttpResponse) -> HttpResponse:
@@ -118,40 +118,34 @@ def _not_allowed(response: HttpResponse) -> MethodNotAllowed | None:
     return MethodNotAllowed(allow=[method for method in allowed if method])
 
 
-def _answer(
-    request: HttpRequest, exc: Exception, scope: dict[str, Any] | None = None
-) -> HttpResponse:
-    """The problem response for ``exc``, made on this (a view's) thread."""
-    return response_of(error_path().prepare_now(scope or _scope_of(request), exc, None, _finish))
-
-
 # What the request sent (its parsed body, its query), for the translators of validation
 # errors to keep out of their messages: set around the error path by answer_now().
 SUBMITTED: ContextVar[Any] = ContextVar("asgi_problems_submitted", default=None)
 
 
 def answer_now(
-    request: HttpRequest, exc: Exception, path: ErrorPath, submitted: Any = None
+    request: HttpRequest,
+    exc: Exception,
+    path: ErrorPath | None = None,
+    submitted: Any = None,
+    scope: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The problem response for ``exc``, from synchronous code: a view's thread, or the
+    """The problem response for ``exc`` from synchronous code: a view's thread, or the
     thread of a running event loop (Django Ninja calls its exception handlers there
-    from async operations)."""
+    from async operations). ``path``: the project's error path unless given."""
     token = SUBMITTED.set(submitted)
     try:
-        return response_of(path.prepare_now(_scope_of(request), exc, None, _finish))
+        answer = (path or error_path()).prepare_now(scope or _scope_of(request), exc, None, _finish)
     finally:
         SUBMITTED.reset(token)
+    return response_of(answer)
 
 
 def _finish(awaitable: Awaitable[Any]) -> None:
     """An async on_problem, awaited from a view's thread: asgiref runs it on the
     server's event loop under ASGI (where what it uses was made), on a loop of its
     own under WSGI."""
-
-    async def wait() -> None:
-        await awaitable
-
-    async_to_sync(wait)()
+    async_to_sync(awaited)(awaitable)
 
 
 def response_of(answer: Answer) -> HttpResponse:
@@ -215,7 +209,7 @@ def _answer_what_django_catches() -> None:
 
 
 def _caught(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _answer(request, exception)
+    return answer_now(request, exception)
 
 
 bad_request = permission_denied = not_found = _caught
@@ -227,4 +221,4 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # problem says only the documented words.
     problem, scope = InternalServerError(), _scope_of(request)
     mark_logged(problem, scope)
-    return _answer(request, problem, scope)
+    return answer_now(request, problem, scope=scope)

@@ -28,6 +28,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from .._error_path import ErrorPath
+from .._headers import retry_after_of
 from .._problem import Problem
 from .._translate import Translator, foreign_problem
 from .._validation import NOT_JSON, fields_problem, json_pointer, without_input
@@ -74,13 +75,10 @@ def api_problem(exc: exceptions.APIException) -> Problem:
     detail unless that is only DRF's default wording, ``WWW-Authenticate`` (the
     authenticator's, which DRF sets on 401s) and ``Retry-After`` (throttling); a
     detail of fields (a ValidationError's) as one ``errors`` entry per message."""
-    headers: dict[str, str] = {}
+    headers = retry_after_of(getattr(exc, "wait", None))
     auth_header = getattr(exc, "auth_header", None)
     if auth_header:
         headers["WWW-Authenticate"] = str(auth_header)
-    wait = getattr(exc, "wait", None)
-    if isinstance(wait, (int, float)):
-        headers["Retry-After"] = str(max(0, int(-(-wait // 1))))  # whole seconds, up
     if not isinstance(exc.detail, (dict, list)):
         return foreign_problem(exc.status_code, _own_detail(exc), headers)
     listed = fields_problem(_field_errors(exc.detail, (), django.SUBMITTED.get()), exc.status_code)

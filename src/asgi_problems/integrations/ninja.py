@@ -21,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .._error_path import ErrorPath
 from .._exceptions import Unauthorized
+from .._headers import retry_after_of
 from .._i18n import Languages
 from .._openapi import PROBLEM_SCHEMA, VALIDATION_SCHEMA, patch_openapi, problem_response
 from .._problem import Problem
@@ -78,10 +79,7 @@ def http_problem(exc: HttpError) -> Problem:
     """Ninja's HttpError: its status and message (unless that is only the reason phrase,
     as for its authentication and authorization errors), and for its throttling
     error the wait as ``Retry-After``."""
-    wait = getattr(exc, "wait", None)
-    headers = (
-        {"Retry-After": str(max(0, int(-(-wait // 1))))} if isinstance(wait, (int, float)) else None
-    )
+    headers = retry_after_of(getattr(exc, "wait", None))
     detail = None if exc.message == _THROTTLED else exc.message
     return foreign_problem(exc.status_code, detail, headers)
 
