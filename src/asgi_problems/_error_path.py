@@ -126,7 +126,11 @@ class ErrorPath:
                 exc, problem, crashed, correlation = self._resolve(scope, exc)
                 if self.options.on_problem is not None:
                     notify_now(self.options.on_problem, conn or Request(scope), problem, finish)
-                answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
+                answer = render_with_options(
+                    self.options, scope, exc, problem, crashed, form, correlation
+                )
+                if ready_key is not None and not crashed:
+                    self.ready.keep(ready_key, answer)
         except Exception as failure:
             answer = self._failed(scope, failure)
         return answer
@@ -172,7 +176,10 @@ class ErrorPath:
         exc, problem, crashed, correlation = self._resolve(scope, exc)  # 2. and 3.
         if self.options.on_problem is not None:
             await notify(self.options.on_problem, conn or Request(scope), problem)  # 4.
-        answer = self._rendered(scope, exc, problem, crashed, form, correlation, ready_key)
+        # 5. (written out, as in prepare_now(): a shared method costs every error a call)
+        answer = render_with_options(self.options, scope, exc, problem, crashed, form, correlation)
+        if ready_key is not None and not crashed:
+            self.ready.keep(ready_key, answer)
         return answer, self._after(scope, exc, crashed), problem
 
     def _resolve(self, scope: Scope, exc: Exception) -> tuple[Exception, Problem, bool, str | None]:
@@ -192,22 +199,6 @@ class ErrorPath:
             # 4xx problems are the app working as intended: logged at DEBUG level only.
             self.log.record(scope, caught, exc, problem, crashed, others, None)
         return exc, problem, crashed, correlation
-
-    def _rendered(
-        self,
-        scope: Scope,
-        exc: Exception,
-        problem: Problem,
-        crashed: bool,
-        form: str,
-        correlation: str | None,
-        ready_key: tuple[Any, ...] | None,
-    ) -> Answer:
-        """Step 5: the problem's answer, kept for reuse when it may be."""
-        answer = render_with_options(self.options, scope, exc, problem, crashed, form, correlation)
-        if ready_key is not None and not crashed:
-            self.ready.keep(ready_key, answer)
-        return answer
 
     def _after(self, scope: Scope, exc: Exception, crashed: bool) -> Exception | None:
         """Step 6's end: the exception to re-raise once the answer is out, if any."""
